@@ -1,0 +1,4 @@
+//! The `tailsampling` command line.
+fn main() {
+    println!("tailsampling {}", tailsampling::VERSION);
+}

@@ -1,0 +1,1 @@
+//! Sampling configuration (REFERENCE.md §2): JSON model, defaults, validation, compiled form.

@@ -1,0 +1,17 @@
+//! `tailsampling`: a tail-sampling engine for traces, logs and RUM sessions, wire-compatible
+//! with Guance Dataway's tail-sampling APIs.
+//!
+//! Data flows one way: bytes → [`wire`] (decode the packet header, keep the payload bytes) →
+//! engine (group, wait) → [`filter`] (walk points at decision time) → engine (decide) →
+//! metrics and delivery batches → the host. [`config`] and [`filter`] are pure: no clock, no
+//! locks; they are shared by the engine, the CLI and the bindings.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod filter;
+pub mod wire;
+
+/// The crate version, as in `Cargo.toml`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
