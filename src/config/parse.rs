@@ -1,0 +1,522 @@
+//! JSON → [`Config`]: walks the document once, collecting every error and warning with its
+//! JSON path, and compiles each condition. Accepts both Datakit's output (nulls, integer
+//! nanosecond `data_ttl`, `hash_keys`) and Guance's documented form (`"data_ttl": "5m"`).
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::diag::{ConfigError, Diagnostic, Severity};
+use super::duration::parse_go_duration;
+use super::types::{
+    sample_threshold, Action, BuiltinMetric, BuiltinMetrics, Config, DataType, Dimension, Pipeline,
+    Rule, Section, MAX_TTL,
+};
+use crate::filter::Condition;
+
+/// A config accepted with its warnings.
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    /// The compiled config.
+    pub config: Config,
+    /// Warnings (problems that do not reject the config), in document order.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Config {
+    /// Parses, validates and compiles a config document.
+    ///
+    /// Every problem is reported with its JSON path; the config is rejected if any is an
+    /// error. Unknown keys are warnings (ignored), so newer clients keep working.
+    pub fn from_json(json: &[u8]) -> Result<Parsed, ConfigError> {
+        let doc: Value = serde_json::from_slice(json).map_err(|e| ConfigError {
+            diagnostics: vec![Diagnostic::error(
+                "",
+                format!(
+                    "invalid JSON at line {} column {}: {e}",
+                    e.line(),
+                    e.column()
+                ),
+            )],
+        })?;
+        let mut p = Parser { diags: Vec::new() };
+        let config = p.document(&doc);
+        if p.diags.iter().any(|d| d.severity == Severity::Error) {
+            return Err(ConfigError {
+                diagnostics: p.diags,
+            });
+        }
+        Ok(Parsed {
+            config,
+            warnings: p.diags,
+        })
+    }
+}
+
+struct Parser {
+    diags: Vec<Diagnostic>,
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a bool",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl Parser {
+    fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn warn(&mut self, path: String, message: impl Into<String>, hint: Option<&str>) {
+        let mut d = Diagnostic::warning(path, message);
+        d.hint = hint.map(str::to_string);
+        self.diags.push(d);
+    }
+
+    fn expect_object<'v>(&mut self, path: &str, v: &'v Value) -> Option<&'v Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            other => {
+                let msg = format!("expected an object, found {}", json_type(other));
+                self.error(Diagnostic::error(path, msg));
+                None
+            }
+        }
+    }
+
+    /// Warns about keys outside `known`.
+    fn unknown_keys(&mut self, path: &str, obj: &Map<String, Value>, known: &[&str]) {
+        for key in obj.keys().filter(|k| !known.contains(&k.as_str())) {
+            let hint = format!("known keys here: {}", known.join(", "));
+            self.warn(join(path, key), "unknown key, ignored", Some(&hint));
+        }
+    }
+
+    /// A non-null field, or `None` when missing or null.
+    fn field<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+        obj.get(key).filter(|v| !v.is_null())
+    }
+
+    fn string<'v>(&mut self, path: String, v: Option<&'v Value>) -> Option<&'v str> {
+        match v? {
+            Value::String(s) => Some(s),
+            other => {
+                let msg = format!("expected a string, found {}", json_type(other));
+                self.error(Diagnostic::error(path, msg));
+                None
+            }
+        }
+    }
+
+    fn array<'v>(&mut self, path: &str, v: Option<&'v Value>) -> &'v [Value] {
+        match v {
+            None => &[],
+            Some(Value::Array(a)) => a,
+            Some(other) => {
+                let msg = format!("expected an array, found {}", json_type(other));
+                self.error(Diagnostic::error(path, msg));
+                &[]
+            }
+        }
+    }
+
+    fn integer(&mut self, path: String, v: Option<&Value>) -> Option<i64> {
+        match v? {
+            Value::Number(n) if n.as_i64().is_some() => n.as_i64(),
+            other => {
+                let msg = format!("expected an integer, found {}", json_type(other));
+                self.error(Diagnostic::error(path, msg));
+                None
+            }
+        }
+    }
+
+    fn document(&mut self, doc: &Value) -> Config {
+        let mut config = Config {
+            version: 0,
+            sections: [None, None, None],
+        };
+        let Some(obj) = self.expect_object("", doc) else {
+            return config;
+        };
+        self.unknown_keys("", obj, &["version", "trace", "logging", "rum"]);
+        config.version = self
+            .integer("version".into(), Self::field(obj, "version"))
+            .unwrap_or(0);
+        for dt in DataType::ALL {
+            let key = dt.section_key();
+            if let Some(v) = Self::field(obj, key) {
+                config.sections[dt.index()] = self.section(dt, key, v);
+            }
+        }
+        config
+    }
+
+    fn section(&mut self, dt: DataType, path: &str, v: &Value) -> Option<Section> {
+        let obj = self.expect_object(path, v)?;
+        let known: &[&str] = match dt {
+            DataType::Tracing => &[
+                "version",
+                "data_ttl",
+                "group_key",
+                "pipelines",
+                "builtin_metrics",
+                "derived_metrics",
+            ],
+            DataType::Logging | DataType::Rum => &[
+                "version",
+                "data_ttl",
+                "group_dimensions",
+                "builtin_metrics",
+                "derived_metrics",
+            ],
+        };
+        self.unknown_keys(path, obj, known);
+        self.integer(join(path, "version"), Self::field(obj, "version"));
+        let data_ttl = self.ttl(&join(path, "data_ttl"), Self::field(obj, "data_ttl"));
+        let builtin_metrics = self.builtin_metrics(dt, path, Self::field(obj, "builtin_metrics"));
+        self.derived_metrics(path, obj);
+        let dimensions = match dt {
+            DataType::Tracing => {
+                let gk_path = join(path, "group_key");
+                let gk = self.string(gk_path.clone(), Self::field(obj, "group_key"));
+                if let Some(gk) = gk.filter(|gk| !gk.is_empty() && *gk != "trace_id") {
+                    let d = Diagnostic::error(
+                        gk_path,
+                        format!("traces are grouped by trace_id, not {gk:?}"),
+                    )
+                    .with_hint("remove group_key or set it to \"trace_id\"");
+                    self.error(d);
+                }
+                let pipelines =
+                    self.pipelines(&join(path, "pipelines"), Self::field(obj, "pipelines"));
+                vec![Dimension {
+                    group_key: String::new(),
+                    pipelines,
+                }]
+            }
+            DataType::Logging | DataType::Rum => self.dimensions(path, obj),
+        };
+        Some(Section {
+            data_ttl,
+            dimensions,
+            builtin_metrics,
+        })
+    }
+
+    fn ttl(&mut self, path: &str, v: Option<&Value>) -> Option<Duration> {
+        let ttl = match v? {
+            Value::Number(n) => match n.as_u64() {
+                Some(ns) => Duration::from_nanos(ns),
+                None => {
+                    let d = Diagnostic::error(
+                        path,
+                        format!("expected a non-negative integer of nanoseconds, found {n}"),
+                    )
+                    .with_hint("write a duration string such as \"5m\", or integer nanoseconds");
+                    self.error(d);
+                    return None;
+                }
+            },
+            Value::String(s) if s.is_empty() => Duration::ZERO,
+            Value::String(s) => match parse_go_duration(s) {
+                Ok(d) => d,
+                Err(msg) => {
+                    self.error(
+                        Diagnostic::error(path, msg)
+                            .with_hint("use Go duration syntax, e.g. \"300ms\", \"1m30s\", \"2h\""),
+                    );
+                    return None;
+                }
+            },
+            other => {
+                let msg = format!(
+                    "expected a duration string or integer nanoseconds, found {}",
+                    json_type(other)
+                );
+                self.error(Diagnostic::error(path, msg));
+                return None;
+            }
+        };
+        if ttl.is_zero() {
+            return None;
+        }
+        if ttl > MAX_TTL {
+            self.warn(
+                path.to_string(),
+                format!(
+                    "data_ttl {}s is over the 3599 s maximum; clamped to 3599 s",
+                    ttl.as_secs()
+                ),
+                Some("use a TTL under 1h"),
+            );
+            return Some(MAX_TTL);
+        }
+        Some(ttl)
+    }
+
+    fn builtin_metrics(&mut self, dt: DataType, path: &str, v: Option<&Value>) -> BuiltinMetrics {
+        let path = join(path, "builtin_metrics");
+        let mut set = BuiltinMetrics::all_of(dt);
+        for (i, item) in self.array(&path, v).iter().enumerate() {
+            let ipath = format!("{path}[{i}]");
+            let Some(obj) = self.expect_object(&ipath, item) else {
+                continue;
+            };
+            self.unknown_keys(&ipath, obj, &["name", "enabled"]);
+            let Some(name) = self.string(join(&ipath, "name"), Self::field(obj, "name")) else {
+                self.error(Diagnostic::error(
+                    join(&ipath, "name"),
+                    "missing metric name",
+                ));
+                continue;
+            };
+            let enabled = match Self::field(obj, "enabled") {
+                None => true,
+                Some(Value::Bool(b)) => *b,
+                Some(other) => {
+                    let msg = format!("expected a bool, found {}", json_type(other));
+                    self.error(Diagnostic::error(join(&ipath, "enabled"), msg));
+                    continue;
+                }
+            };
+            match BuiltinMetric::from_name(name).filter(|m| m.data_type() == dt) {
+                Some(m) => set.set(m, enabled),
+                None => {
+                    let known: Vec<_> = BuiltinMetric::ALL
+                        .into_iter()
+                        .filter(|m| m.data_type() == dt)
+                        .map(BuiltinMetric::name)
+                        .collect();
+                    let hint = format!("built-in metrics of {}: {}", dt.as_str(), known.join(", "));
+                    self.warn(
+                        join(&ipath, "name"),
+                        format!("unknown built-in metric {name:?}, ignored"),
+                        Some(&hint),
+                    );
+                }
+            }
+        }
+        set
+    }
+
+    fn derived_metrics(&mut self, path: &str, obj: &Map<String, Value>) {
+        let dpath = join(path, "derived_metrics");
+        if !self
+            .array(&dpath, Self::field(obj, "derived_metrics"))
+            .is_empty()
+        {
+            let d = Diagnostic::error(dpath, "derived metrics are not supported yet")
+                .with_hint("remove derived_metrics or leave it empty; the built-in metrics are always available");
+            self.error(d);
+        }
+    }
+
+    fn dimensions(&mut self, path: &str, obj: &Map<String, Value>) -> Vec<Dimension> {
+        let dpath = join(path, "group_dimensions");
+        let mut dims: Vec<Dimension> = Vec::new();
+        for (i, item) in self
+            .array(&dpath, Self::field(obj, "group_dimensions"))
+            .iter()
+            .enumerate()
+        {
+            let ipath = format!("{dpath}[{i}]");
+            let Some(obj) = self.expect_object(&ipath, item) else {
+                continue;
+            };
+            self.unknown_keys(&ipath, obj, &["group_key", "pipelines", "derived_metrics"]);
+            self.derived_metrics(&ipath, obj);
+            let gk_path = join(&ipath, "group_key");
+            let group_key = match self.string(gk_path.clone(), Self::field(obj, "group_key")) {
+                Some(gk) if !gk.is_empty() => gk.to_string(),
+                Some(_) | None => {
+                    let d = Diagnostic::error(
+                        gk_path.clone(),
+                        "every group dimension needs a group_key",
+                    )
+                    .with_hint("set the tag the packets are grouped by, e.g. \"service\"");
+                    self.error(d);
+                    String::new()
+                }
+            };
+            let pipelines =
+                self.pipelines(&join(&ipath, "pipelines"), Self::field(obj, "pipelines"));
+            if let Some(first) = dims
+                .iter()
+                .position(|d| !group_key.is_empty() && d.group_key == group_key)
+            {
+                self.warn(
+                    gk_path,
+                    format!("duplicate group_key {group_key:?}: packets use {dpath}[{first}], this dimension is never used"),
+                    Some("merge the pipelines into one dimension"),
+                );
+            }
+            dims.push(Dimension {
+                group_key,
+                pipelines,
+            });
+        }
+        dims
+    }
+
+    fn pipelines(&mut self, path: &str, v: Option<&Value>) -> Vec<Pipeline> {
+        let mut out = Vec::new();
+        for (i, item) in self.array(path, v).iter().enumerate() {
+            if let Some(p) = self.pipeline(&format!("{path}[{i}]"), item) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    fn condition(&mut self, path: &str, src: Option<&str>) -> Option<Condition> {
+        match Condition::compile(src.unwrap_or("")) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                let mut d = Diagnostic::error(path, format!("condition {e}"));
+                d.hint = e.hint.clone();
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    fn pipeline(&mut self, path: &str, v: &Value) -> Option<Pipeline> {
+        let obj = self.expect_object(path, v)?;
+        self.unknown_keys(
+            path,
+            obj,
+            &["name", "type", "condition", "action", "rate", "hash_keys"],
+        );
+        let name = self
+            .string(join(path, "name"), Self::field(obj, "name"))
+            .unwrap_or("")
+            .to_string();
+        let cond_path = join(path, "condition");
+        let cond_src = self.string(cond_path.clone(), Self::field(obj, "condition"));
+        for (i, key) in self
+            .array(&join(path, "hash_keys"), Self::field(obj, "hash_keys"))
+            .iter()
+            .enumerate()
+        {
+            if !key.is_string() {
+                let msg = format!("expected a string, found {}", json_type(key));
+                self.error(Diagnostic::error(format!("{path}.hash_keys[{i}]"), msg));
+            }
+        }
+        let type_path = join(path, "type");
+        let kind = self.string(type_path.clone(), Self::field(obj, "type"));
+        match kind {
+            Some("condition") => {
+                let action_path = join(path, "action");
+                let action = match self.string(action_path.clone(), Self::field(obj, "action")) {
+                    Some("keep") => Some(Action::Keep),
+                    Some("drop") => Some(Action::Drop),
+                    other => {
+                        let msg = match other {
+                            Some(a) => format!("unknown action {a:?}"),
+                            None => "a condition pipeline needs an action".to_string(),
+                        };
+                        self.error(
+                            Diagnostic::error(action_path, msg)
+                                .with_hint("use \"keep\" or \"drop\""),
+                        );
+                        None
+                    }
+                };
+                if Self::field(obj, "rate").is_some() {
+                    self.warn(
+                        join(path, "rate"),
+                        "rate is ignored by condition pipelines",
+                        Some("remove it, or make this a probabilistic pipeline"),
+                    );
+                }
+                let condition = self.condition(&cond_path, cond_src)?;
+                if condition.is_empty() {
+                    self.warn(
+                        cond_path,
+                        "a condition pipeline with an empty condition never matches",
+                        Some("write a condition such as { status = \"error\" }, or remove the pipeline"),
+                    );
+                }
+                Some(Pipeline {
+                    name,
+                    rule: Rule::Condition {
+                        condition,
+                        action: action?,
+                    },
+                })
+            }
+            Some("probabilistic") => {
+                let rate_path = join(path, "rate");
+                let rate = match Self::field(obj, "rate") {
+                    None => 0.0,
+                    Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::INFINITY),
+                    Some(other) => {
+                        let msg =
+                            format!("expected a number in [0, 1], found {}", json_type(other));
+                        self.error(Diagnostic::error(rate_path, msg));
+                        return None;
+                    }
+                };
+                if rate > 1.0 {
+                    self.error(
+                        Diagnostic::error(rate_path, format!("rate {rate} is over 1"))
+                            .with_hint("a rate is a fraction in [0, 1], e.g. 0.1 keeps 10%"),
+                    );
+                    return None;
+                }
+                if Self::field(obj, "action").is_some() {
+                    self.warn(
+                        join(path, "action"),
+                        "action is ignored by probabilistic pipelines",
+                        Some("the sampled share is kept, the rest dropped"),
+                    );
+                }
+                let condition = self.condition(&cond_path, cond_src)?;
+                if rate <= 0.0 {
+                    self.warn(
+                        rate_path,
+                        format!("probabilistic pipeline {name:?} has rate {rate} and is removed"),
+                        Some("a rate <= 0 keeps nothing; to drop, use a condition pipeline with action \"drop\""),
+                    );
+                    return None;
+                }
+                let condition = (!condition.is_empty()).then_some(condition);
+                Some(Pipeline {
+                    name,
+                    rule: Rule::Probabilistic {
+                        condition,
+                        rate,
+                        threshold: sample_threshold(rate),
+                    },
+                })
+            }
+            other => {
+                let msg = match other {
+                    Some(t) => format!("unknown pipeline type {t:?}"),
+                    None => "a pipeline needs a type".to_string(),
+                };
+                self.error(
+                    Diagnostic::error(type_path, msg)
+                        .with_hint("use \"condition\" or \"probabilistic\""),
+                );
+                None
+            }
+        }
+    }
+}

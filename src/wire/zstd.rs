@@ -1,0 +1,114 @@
+//! zstd payloads (`payload_compression = 1`): capped, streaming decompression of exactly one
+//! frame, [`payload_bytes`] to get a packet's PBPoints bytes whatever its compression, and
+//! [`compress`] for tools and tests.
+
+use std::borrow::Cow;
+
+use ::zstd::zstd_safe::{self, DCtx, DParameter, InBuffer, OutBuffer};
+
+use super::error::WireError;
+use super::packet::{PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
+
+/// The default limit on a decompressed payload: 64 MiB.
+pub const DEFAULT_MAX_DECOMPRESSED: usize = 64 << 20;
+
+/// The largest window accepted, 2^26 = 64 MiB, as the reference decoder
+/// (`zstdDecoderMaxWindowBytes`); it bounds the decoder's own memory.
+const WINDOW_LOG_MAX: u32 = 26;
+
+/// The first output allocation is at most this (or `4 × input`, if larger), whatever the frame
+/// header declares; the output then doubles as needed, never past the cap.
+const INITIAL_OUTPUT: usize = 64 << 10;
+
+/// Decompresses `src`, which must be exactly one zstd frame, into at most `cap` bytes.
+///
+/// A frame whose header declares a content size over `cap` is refused before decoding;
+/// otherwise the output grows as decoding proceeds and decoding stops with
+/// [`WireError::TooLarge`] as soon as it would exceed `cap`. A truncated or corrupt frame, or
+/// bytes after the frame, is [`WireError::Zstd`].
+pub fn decompress_capped(src: &[u8], cap: usize) -> Result<Vec<u8>, WireError> {
+    let declared = zstd_safe::get_frame_content_size(src)
+        .map_err(|_| zstd_error(0, "not a zstd frame, or its header is truncated or corrupt"))?;
+    let too_large = WireError::TooLarge { cap, declared };
+    if declared.is_some_and(|n| n > cap as u64) {
+        return Err(too_large);
+    }
+
+    let mut dctx = DCtx::try_create().ok_or(zstd_error(0, "cannot allocate a zstd decoder"))?;
+    dctx.set_parameter(DParameter::WindowLogMax(WINDOW_LOG_MAX))
+        .map_err(|code| zstd_error(0, zstd_safe::get_error_name(code)))?;
+
+    // One byte over the cap is enough to know the cap is exceeded.
+    let limit = cap.saturating_add(1);
+    let initial = INITIAL_OUTPUT
+        .max(src.len().saturating_mul(4))
+        .min(declared.map_or(usize::MAX, |n| n as usize).max(1))
+        .min(limit);
+    let mut out = Vec::with_capacity(initial);
+    let mut input = InBuffer::around(src);
+    loop {
+        if out.len() == out.capacity() {
+            if out.len() >= limit {
+                return Err(too_large);
+            }
+            let grow = out.capacity().max(INITIAL_OUTPUT).min(limit - out.len());
+            out.reserve_exact(grow);
+        }
+        let written = out.len();
+        let mut output = OutBuffer::around_pos(&mut out, written);
+        let remaining = dctx
+            .decompress_stream(&mut output, &mut input)
+            .map_err(|code| zstd_error(input.pos(), zstd_safe::get_error_name(code)))?;
+        if out.len() > cap {
+            return Err(too_large);
+        }
+        if remaining == 0 {
+            break;
+        }
+        if input.pos() == src.len() && out.len() < out.capacity() {
+            return Err(zstd_error(src.len(), "the zstd frame is truncated"));
+        }
+    }
+    if input.pos() < src.len() {
+        return Err(zstd_error(
+            input.pos(),
+            "unexpected bytes after the end of the zstd frame",
+        ));
+    }
+    Ok(out)
+}
+
+fn zstd_error(offset: usize, reason: &'static str) -> WireError {
+    WireError::Zstd { offset, reason }
+}
+
+/// Compresses `src` into one zstd frame (with its content size) at `level` (1..=22; 0 means
+/// zstd's default, 3). For tools and tests: the engine never re-compresses.
+///
+/// # Panics
+///
+/// Only if zstd cannot allocate its compression context (out of memory).
+pub fn compress(src: &[u8], level: i32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(zstd_safe::compress_bound(src.len()));
+    // The output is `compress_bound` large, so only an allocation failure inside zstd can fail.
+    if let Err(code) = zstd_safe::compress(&mut out, src, level) {
+        panic!(
+            "zstd compression failed: {}",
+            zstd_safe::get_error_name(code)
+        );
+    }
+    out
+}
+
+/// The PBPoints bytes of `packet`'s payload: borrowed when `payload_compression` is 0,
+/// decompressed to at most `cap` bytes when it is 1 (an empty payload stays empty, as in the
+/// reference), and [`WireError::UnsupportedCompression`] for any other value.
+pub fn payload_bytes<'a>(packet: &PacketRef<'a>, cap: usize) -> Result<Cow<'a, [u8]>, WireError> {
+    match packet.payload_compression {
+        COMPRESSION_NONE => Ok(Cow::Borrowed(packet.points_payload)),
+        // As the reference: an empty payload is empty, whatever the compression says.
+        COMPRESSION_ZSTD if packet.points_payload.is_empty() => Ok(Cow::Borrowed(&[])),
+        COMPRESSION_ZSTD => decompress_capped(packet.points_payload, cap).map(Cow::Owned),
+        other => Err(WireError::UnsupportedCompression(other)),
+    }
+}

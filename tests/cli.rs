@@ -1,0 +1,80 @@
+//! The `tailsampling` binary: exit codes and output of `check`.
+
+use std::process::Command;
+
+fn tailsampling(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tailsampling"))
+        .args(args)
+        .output()
+        .expect("run tailsampling");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn temp_config(name: &str, json: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "tailsampling-cli-{}-{name}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, json).expect("write temp config");
+    path
+}
+
+#[test]
+fn check_example_config_is_clean() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.json");
+    let (code, out) = tailsampling(&["check", example]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 error(s), 0 warning(s)"), "{out}");
+}
+
+#[test]
+fn check_reports_errors_with_exit_1_and_json() {
+    let path = temp_config(
+        "bad",
+        r#"{"trace": {"pipelines": [{"name": "x", "type": "sample"}]}}"#,
+    );
+    let p = path.to_str().expect("utf-8 temp path");
+    let (code, out) = tailsampling(&["check", p]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("trace.pipelines[0].type: unknown pipeline type"),
+        "{out}"
+    );
+    assert!(
+        out.contains("= hint: use \"condition\" or \"probabilistic\""),
+        "{out}"
+    );
+
+    let (code, out) = tailsampling(&["check", p, "--format", "json"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json report");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["findings"][0]["path"], "trace.pipelines[0].type");
+    assert_eq!(report["findings"][0]["severity"], "error");
+    std::fs::remove_file(path).ok();
+}
+
+#[test]
+fn check_warnings_pass_unless_denied() {
+    let path = temp_config(
+        "warn",
+        r#"{"trace": {"pipelines": [{"name": "z", "type": "probabilistic", "rate": 0}]}}"#,
+    );
+    let p = path.to_str().expect("utf-8 temp path");
+    assert_eq!(tailsampling(&["check", p]).0, 0);
+    assert_eq!(tailsampling(&["check", p, "--deny-warnings"]).0, 1);
+    std::fs::remove_file(path).ok();
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(tailsampling(&[]).0, 2);
+    assert_eq!(tailsampling(&["frobnicate"]).0, 2);
+    assert_eq!(tailsampling(&["check"]).0, 2);
+    assert_eq!(tailsampling(&["check", "/nonexistent/config.json"]).0, 2);
+    assert_eq!(tailsampling(&["check", "x.json", "--format", "yaml"]).0, 2);
+    assert_eq!(tailsampling(&["--version"]).0, 0);
+}
