@@ -10,8 +10,12 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod engine;
 pub mod filter;
+pub mod metrics;
 pub mod wire;
+
+pub use engine::{Delivery, Error, Options, Processor, Status};
 
 /// The crate version, as in `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,108 @@
+//! A buffered group: the merged header of its packets (REFERENCE.md §3) and its payload
+//! segments, kept as received (zstd segments stay compressed until the decision).
+
+use std::sync::Arc;
+
+use super::tenant::Tenant;
+use crate::config::DataType;
+use crate::wire::{PacketRef, COMPRESSION_ZSTD};
+
+/// Bytes accounted per group on top of its payloads: the map entry, the header, the wheel and
+/// age-order entries. Keeps the memory budget honest for many tiny groups.
+pub(crate) const GROUP_OVERHEAD: usize = 256;
+/// Bytes accounted per payload segment on top of its length.
+pub(crate) const SEGMENT_OVERHEAD: usize = 32;
+
+/// One packet's payload, copied once out of the request body.
+#[derive(Debug)]
+pub(crate) struct Segment {
+    pub(crate) bytes: Box<[u8]>,
+    pub(crate) zstd: bool,
+}
+
+impl Segment {
+    pub(crate) fn from_packet(p: &PacketRef<'_>) -> Self {
+        Segment {
+            bytes: p.points_payload.into(),
+            zstd: p.payload_compression == COMPRESSION_ZSTD,
+        }
+    }
+}
+
+/// The merged header fields the decision and the metrics need.
+#[derive(Debug, Default)]
+pub(crate) struct Header {
+    pub(crate) source: Box<str>,
+    pub(crate) group_key: Box<str>,
+    pub(crate) group_id_hash: u64,
+    pub(crate) has_error: bool,
+    pub(crate) point_count: i64,
+    pub(crate) start_ns: i64,
+    pub(crate) end_ns: i64,
+    pub(crate) max_point_time_ns: i64,
+}
+
+impl Header {
+    pub(crate) fn from_packet(p: &PacketRef<'_>) -> Self {
+        Header {
+            source: p.source.into(),
+            group_key: p.group_key.into(),
+            group_id_hash: p.group_id_hash,
+            has_error: p.has_error,
+            point_count: i64::from(p.point_count),
+            start_ns: p.trace_start_time_unix_nano,
+            end_ns: p.trace_end_time_unix_nano,
+            max_point_time_ns: p.max_point_time_unix_nano,
+        }
+    }
+
+    /// Merges a later packet of the same group: flags ORed, counts summed, start = min of
+    /// non-zero, end and max point time = max, source = first non-empty.
+    pub(crate) fn merge(&mut self, p: &PacketRef<'_>) {
+        if self.source.is_empty() && !p.source.is_empty() {
+            self.source = p.source.into();
+        }
+        self.has_error |= p.has_error;
+        self.point_count = self.point_count.saturating_add(i64::from(p.point_count));
+        let start = p.trace_start_time_unix_nano;
+        if start != 0 && (self.start_ns == 0 || start < self.start_ns) {
+            self.start_ns = start;
+        }
+        self.end_ns = self.end_ns.max(p.trace_end_time_unix_nano);
+        self.max_point_time_ns = self.max_point_time_ns.max(p.max_point_time_unix_nano);
+    }
+
+    /// The time metrics of this group are bucketed by: max point time, else trace end, else now.
+    pub(crate) fn metric_time(&self, now_ns: i64) -> i64 {
+        if self.max_point_time_ns > 0 {
+            self.max_point_time_ns
+        } else if self.end_ns > 0 {
+            self.end_ns
+        } else {
+            now_ns
+        }
+    }
+
+    /// `end - start` when end > start (the trace_duration histogram input).
+    pub(crate) fn duration_ns(&self) -> Option<i64> {
+        (self.end_ns > self.start_ns).then(|| self.end_ns - self.start_ns)
+    }
+}
+
+/// A group waiting for its decision.
+#[derive(Debug)]
+pub(crate) struct Group {
+    pub(crate) tenant: Arc<Tenant>,
+    pub(crate) data_type: DataType,
+    pub(crate) header: Header,
+    pub(crate) segments: Vec<Segment>,
+    /// Payload bytes.
+    pub(crate) bytes: usize,
+    /// Bytes accounted against the budgets (payloads + overheads).
+    pub(crate) held: usize,
+    pub(crate) packets: u64,
+    /// Unix second at which the sliding TTL expires.
+    pub(crate) deadline: u64,
+    /// Creation sequence number: age order for early decisions.
+    pub(crate) seq: u64,
+}

@@ -1,0 +1,712 @@
+//! The engine (DESIGN.md §2): groups packets by key across locked shards, waits out each
+//! group's sliding TTL on a timing wheel, decides, and hands kept payloads and metrics to the
+//! host as deliveries. Packets without a config wait in the pending cache; a memory budget
+//! with per-token shares bounds what is held; every accepted packet is accounted for.
+//!
+//! The engine starts no threads and calls nothing back: the host calls [`Processor::ingest`],
+//! [`Processor::poll_kept`], [`Processor::poll_metrics`] and the rest, from any threads.
+
+mod clock;
+mod decide;
+mod decision_cache;
+mod error;
+mod group;
+mod options;
+mod outbox;
+mod pending;
+mod shard;
+mod stats;
+mod tenant;
+mod wheel;
+
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+pub use error::{Error, Status};
+pub use options::{ClockMode, LateData, Options, OptionsError};
+pub use outbox::{Delivery, CONTENT_TYPE};
+
+use crate::config::{BuiltinMetrics, Config, DataType, Pipeline, Section};
+use crate::metrics::{Runtime, Sample, SendResult};
+use crate::wire::{group_key_hash, PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
+use clock::{secs, Clock};
+use decide::{decide, validated, Why};
+use group::{Group, Header, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
+use outbox::{Kept, Outbox};
+use pending::Pending;
+use shard::Shard;
+use tenant::{add, sub, Installed, Reason, Tally, Tenant};
+
+/// The API name runtime counters attribute ingested bodies to.
+const INGEST_API: &str = "/v1/tail_sampling";
+
+/// The tail-sampling engine. Every method takes `&self` and is safe to call from many
+/// threads at once.
+pub struct Processor {
+    opts: Options,
+    clock: Clock,
+    tenants: RwLock<HashMap<Arc<str>, Arc<Tenant>>>,
+    shards: Box<[Mutex<Shard>]>,
+    pending: Mutex<Pending>,
+    outbox: Mutex<Outbox>,
+    runtime: Mutex<Runtime>,
+    /// Bytes held by buffered groups and pending packets, against `memory_limit_bytes`.
+    held: AtomicUsize,
+    /// Group creation sequence (age order).
+    seq: AtomicU64,
+    /// Set by `flush`: the next `poll_metrics` emits every window.
+    drain_metrics: AtomicBool,
+}
+
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Processor>();
+};
+
+impl std::fmt::Debug for Processor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Processor")
+            .field("options", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a decision came from, for counters and the `pipeline` metric tag.
+fn provenance<'p>(
+    why: Why,
+    early: bool,
+    pipelines: Option<&'p [Pipeline]>,
+) -> (Reason, std::borrow::Cow<'p, str>) {
+    let reason = match why {
+        _ if early => Reason::Early,
+        Why::Pipeline(_) => Reason::Pipeline,
+        Why::NoMatch => Reason::NoMatch,
+        Why::NoConfig => Reason::NoConfig,
+        Why::DecodeError => Reason::DecodeError,
+    };
+    let name = match (why, pipelines) {
+        (_, _) if early => "early".into(),
+        (Why::Pipeline(i), Some(p)) if !p[i].name.is_empty() => p[i].name.as_str().into(),
+        (Why::Pipeline(i), _) => format!("pipeline[{i}]").into(),
+        _ => reason.as_str().into(),
+    };
+    (reason, name)
+}
+
+/// The TTL of a group in whole seconds, in [1, 3599].
+fn ttl_secs(section: &Section, dt: DataType, opts: &Options) -> u64 {
+    let ttl = section.ttl_or(opts.default_ttl.unwrap_or(dt.default_ttl()));
+    let s = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+    s.clamp(1, wheel::SLOTS - 1)
+}
+
+impl Processor {
+    /// A processor with `opts`.
+    pub fn new(opts: Options) -> Self {
+        let clock = Clock::new(opts.clock);
+        let now_sec = secs(clock.now());
+        let per_shard_cache = opts.decision_cache_size.div_ceil(opts.shards);
+        let shards = (0..opts.shards)
+            .map(|_| Mutex::new(Shard::new(now_sec, per_shard_cache)))
+            .collect();
+        Processor {
+            clock,
+            tenants: RwLock::new(HashMap::new()),
+            shards,
+            pending: Mutex::new(Pending::default()),
+            outbox: Mutex::new(Outbox::default()),
+            runtime: Mutex::new(Runtime::new()),
+            held: AtomicUsize::new(0),
+            seq: AtomicU64::new(0),
+            drain_metrics: AtomicBool::new(false),
+            opts,
+        }
+    }
+
+    /// A processor from an options JSON object (DESIGN.md §3); unknown options are
+    /// [`Status::InvalidArgument`] errors naming the option.
+    pub fn from_options_json(json: &[u8]) -> Result<Self, Error> {
+        let opts =
+            Options::from_json(json).map_err(|e| Error::new(Status::InvalidArgument, e.0))?;
+        Ok(Self::new(opts))
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// Now, on the processor's clock (unix nanoseconds).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    fn tenant(&self, token: &str) -> Arc<Tenant> {
+        if let Some(t) = self.tenants.read().get(token) {
+            return t.clone();
+        }
+        let mut map = self.tenants.write();
+        map.entry(Arc::from(token))
+            .or_insert_with_key(|k| Arc::new(Tenant::new(k.clone(), self.opts.metrics_window)))
+            .clone()
+    }
+
+    fn shard_of(&self, key: u64) -> &Mutex<Shard> {
+        &self.shards[(key % self.shards.len() as u64) as usize]
+    }
+
+    /// Installs `config_json` for `token`. Returns `Ok(true)` when applied (the token had no
+    /// config, or the top-level `version` differs), `Ok(false)` when ignored as the same
+    /// version. A rejected config ([`Status::ConfigError`]) leaves the old one in force.
+    /// Applying a config drains the token's pending packets of the data types it covers into
+    /// the engine, in arrival order. Buffered groups stay buffered across a swap.
+    pub fn set_config(&self, token: &str, config_json: &[u8]) -> Result<bool, Error> {
+        if token.is_empty() {
+            return Err(Error::new(Status::InvalidArgument, "token: empty"));
+        }
+        let tenant = self.tenant(token);
+        let parsed = match Config::from_json(config_json) {
+            Ok(p) => p,
+            Err(e) => {
+                add(&tenant.counters.configs_rejected, 1);
+                return Err(Error::new(Status::ConfigError, e.to_string()));
+            }
+        };
+        let now = self.clock.now();
+        let mut drained = Vec::new();
+        {
+            // Under the pending lock, so no packet can slip into the pending cache after the
+            // drain below (ingest re-checks the config under the same lock).
+            let mut pending = self.pending.lock();
+            let mut installed = tenant.config.write();
+            if installed
+                .as_ref()
+                .is_some_and(|i| i.config.version == parsed.config.version)
+            {
+                add(&tenant.counters.configs_ignored, 1);
+                return Ok(false);
+            }
+            for dt in DataType::ALL
+                .into_iter()
+                .filter(|dt| parsed.config.section(*dt).is_some())
+            {
+                drained.extend(pending.take(token, dt));
+            }
+            *installed = Some(Installed {
+                config: Arc::new(parsed.config),
+                changed_at_ns: now,
+            });
+        }
+        add(&tenant.counters.configs_applied, 1);
+        let c = &tenant.counters;
+        for p in drained {
+            let len = p.body.len();
+            sub(&c.pending_packets, 1);
+            sub(&c.pending_bytes, len as u64);
+            self.held.fetch_sub(len, Ordering::Relaxed);
+            // The body decoded when it was accepted, so this cannot fail; stay accountable if it does.
+            match PacketRef::decode(&p.body) {
+                Ok(packet) => self
+                    .admit(&tenant, &packet, true)
+                    .unwrap_or_else(|_| c.dropped(Reason::DecodeError, 1)),
+                Err(_) => c.dropped(Reason::DecodeError, 1),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Ingests one `DataPacket` body. `token` is the token the host authenticated (`?token=`);
+    /// when given, a packet carrying a different non-empty token is refused
+    /// ([`Status::TokenMismatch`]); when `None` or empty, the packet's own token is used.
+    ///
+    /// Returns [`Status::Ok`] (buffered) or [`Status::Pending`] (no config yet for this token
+    /// and data type: kept in the pending cache, HTTP 412). Errors: `TooLarge`,
+    /// `DecodeError` (header), `Unsupported` (data type or compression), `TokenMismatch`,
+    /// `InvalidArgument` (no token at all), `Busy` (memory or pending limit: nothing stored).
+    /// Only the header is decoded; the body is copied once.
+    pub fn ingest(&self, token: Option<&str>, body: &[u8]) -> Result<Status, Error> {
+        if body.len() > self.opts.max_packet_bytes {
+            return Err(Error::new(
+                Status::TooLarge,
+                format!(
+                    "packet of {} bytes is over max_packet_bytes ({})",
+                    body.len(),
+                    self.opts.max_packet_bytes
+                ),
+            ));
+        }
+        let p =
+            PacketRef::decode(body).map_err(|e| Error::new(Status::DecodeError, e.to_string()))?;
+        let token = match (token.filter(|t| !t.is_empty()), p.token) {
+            (Some(given), own) if !own.is_empty() && own != given => {
+                return Err(Error::new(
+                    Status::TokenMismatch,
+                    "DataPacket.token differs from the authenticated token",
+                ))
+            }
+            (Some(given), _) => given,
+            (None, own) if !own.is_empty() => own,
+            (None, _) => {
+                return Err(Error::new(
+                    Status::InvalidArgument,
+                    "no token: pass the authenticated token or set DataPacket.token",
+                ))
+            }
+        };
+        let dt = DataType::from_wire(p.data_type).ok_or_else(|| {
+            Error::new(
+                Status::Unsupported,
+                format!(
+                    "DataPacket.data_type {:?} is not tracing, logging or rum",
+                    p.data_type
+                ),
+            )
+        })?;
+        if !matches!(p.payload_compression, COMPRESSION_NONE | COMPRESSION_ZSTD) {
+            return Err(Error::new(
+                Status::Unsupported,
+                format!(
+                    "DataPacket.payload_compression {} is not 0 (none) or 1 (zstd)",
+                    p.payload_compression
+                ),
+            ));
+        }
+        let tenant = self.tenant(token);
+        let status = if tenant.config().is_some_and(|c| c.section(dt).is_some()) {
+            self.admit(&tenant, &p, false).map(|()| Status::Ok)
+        } else {
+            self.ingest_pending(&tenant, &p, dt, body)
+        };
+        match &status {
+            Ok(_) => {
+                add(&tenant.counters.accepted, 1);
+                let mut rt = self.runtime.lock();
+                rt.add_body_bytes(INGEST_API, token, body.len() as u64);
+                rt.add_packet(token, u64::try_from(p.point_count).unwrap_or(0));
+            }
+            Err(e) if e.status() == Status::Busy => add(&tenant.counters.busy, 1),
+            Err(_) => {}
+        }
+        status
+    }
+
+    /// The no-config path: re-check under the pending lock (a config may have just arrived),
+    /// else queue the packet.
+    fn ingest_pending(
+        &self,
+        tenant: &Arc<Tenant>,
+        p: &PacketRef<'_>,
+        dt: DataType,
+        body: &[u8],
+    ) -> Result<Status, Error> {
+        let mut pending = self.pending.lock();
+        if tenant.config().is_some_and(|c| c.section(dt).is_some()) {
+            drop(pending);
+            return self.admit(tenant, p, false).map(|()| Status::Ok);
+        }
+        let len = body.len();
+        if self.held.fetch_add(len, Ordering::Relaxed) + len > self.opts.memory_limit_bytes {
+            self.held.fetch_sub(len, Ordering::Relaxed);
+            return Err(Error::new(Status::Busy, "memory_limit_bytes reached"));
+        }
+        let now = self.clock.now();
+        if !pending.push(
+            &tenant.token,
+            dt,
+            body,
+            now,
+            self.opts.pending_max_packets,
+            self.opts.pending_max_bytes,
+        ) {
+            self.held.fetch_sub(len, Ordering::Relaxed);
+            return Err(Error::new(
+                Status::Busy,
+                format!(
+                    "pending cache of {} is full (pending_max_packets / pending_max_bytes)",
+                    dt.as_str()
+                ),
+            ));
+        }
+        add(&tenant.counters.pending_packets, 1);
+        add(&tenant.counters.pending_bytes, len as u64);
+        Ok(Status::Pending)
+    }
+
+    /// Reserves `cost` bytes for `tenant`, deciding its oldest groups early while it is over
+    /// its share (or the global limit is reached). `forced` (pending drains, whose bytes are
+    /// already held) admits even when no room can be made.
+    fn reserve(&self, tenant: &Tenant, cost: usize, forced: bool) -> Result<(), Error> {
+        let limit = self.opts.memory_limit_bytes;
+        let share = ((limit as f64) * self.opts.token_memory_share) as usize;
+        if cost > share && !forced {
+            return Err(Error::new(
+                Status::Busy,
+                "packet is larger than the token's memory share",
+            ));
+        }
+        loop {
+            let mine = tenant.held.fetch_add(cost, Ordering::AcqRel) + cost;
+            let all = self.held.fetch_add(cost, Ordering::AcqRel) + cost;
+            if (mine <= share && all <= limit) || forced {
+                return Ok(());
+            }
+            tenant.held.fetch_sub(cost, Ordering::AcqRel);
+            self.held.fetch_sub(cost, Ordering::AcqRel);
+            if !self.decide_oldest(tenant) {
+                return Err(Error::new(
+                    Status::Busy,
+                    if mine > share {
+                        "token memory share reached"
+                    } else {
+                        "memory_limit_bytes reached"
+                    },
+                ));
+            }
+        }
+    }
+
+    fn release(&self, tenant: &Tenant, held: usize) {
+        tenant.held.fetch_sub(held, Ordering::AcqRel);
+        self.held.fetch_sub(held, Ordering::AcqRel);
+    }
+
+    /// Decides `tenant`'s oldest buffered group now; false if it has none.
+    fn decide_oldest(&self, tenant: &Tenant) -> bool {
+        loop {
+            let Some((seq, key)) = tenant.order.lock().pop_first() else {
+                return false;
+            };
+            let mut shard = self.shard_of(key).lock();
+            if shard.groups.get(&key).is_some_and(|g| g.seq == seq) {
+                if let Some(g) = shard.groups.remove(&key) {
+                    self.finish(&mut shard, key, g, true);
+                    return true;
+                }
+            }
+        }
+    }
+
+    /// Puts an accepted packet into its group (or follows the remembered decision of a group
+    /// already decided).
+    fn admit(&self, tenant: &Arc<Tenant>, p: &PacketRef<'_>, forced: bool) -> Result<(), Error> {
+        let Some(dt) = DataType::from_wire(p.data_type) else {
+            return Err(Error::new(Status::Unsupported, "data_type"));
+        };
+        let config = tenant.config();
+        let section = config.as_ref().and_then(|c| c.section(dt));
+        let enabled = section.map_or(BuiltinMetrics::all_of(dt), |s| s.builtin_metrics);
+        let now = self.clock.now();
+        let key = group_key_hash(p.data_type, &tenant.token, p.group_key, p.group_id_hash);
+        let cost = p.points_payload.len() + SEGMENT_OVERHEAD;
+        self.reserve(tenant, cost + GROUP_OVERHEAD, forced)?;
+        {
+            let header = Header::from_packet(p);
+            let sample = Sample {
+                data_type: dt,
+                source: p.source,
+                group_key: p.group_key,
+                time_ns: header.metric_time(now),
+            };
+            tenant.metrics.lock().builtin.on_ingest(
+                &sample,
+                p.has_error,
+                i64::from(p.point_count),
+                enabled,
+            );
+        }
+        let now_sec = secs(now);
+        let mut shard = self.shard_of(key).lock();
+        if self.opts.late_data == LateData::Remember {
+            if let Some(kept) = shard.decided.get(key, now_sec) {
+                self.release(tenant, cost + GROUP_OVERHEAD);
+                drop(shard);
+                self.late(tenant, dt, p, kept, enabled, now);
+                return Ok(());
+            }
+        }
+        let ttl = section.map_or(dt.default_ttl().as_secs().max(1), |s| {
+            ttl_secs(s, dt, &self.opts)
+        });
+        let c = &tenant.counters;
+        let group = match shard.groups.entry(key) {
+            Entry::Occupied(e) => {
+                self.release(tenant, GROUP_OVERHEAD);
+                let g = e.into_mut();
+                g.header.merge(p);
+                g.held += cost;
+                g
+            }
+            Entry::Vacant(e) => {
+                let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+                tenant.order.lock().insert(seq, key);
+                add(&c.buffered_groups, 1);
+                e.insert(Group {
+                    tenant: tenant.clone(),
+                    data_type: dt,
+                    header: Header::from_packet(p),
+                    segments: Vec::with_capacity(1),
+                    bytes: 0,
+                    held: cost + GROUP_OVERHEAD,
+                    packets: 0,
+                    deadline: 0,
+                    seq,
+                })
+            }
+        };
+        let new_group = group.packets == 0;
+        group.segments.push(Segment::from_packet(p));
+        group.bytes += p.points_payload.len();
+        group.packets += 1;
+        group.deadline = now_sec + ttl;
+        let (deadline, too_big) = (group.deadline, group.bytes > self.opts.max_group_bytes);
+        add(&c.buffered_packets, 1);
+        add(&c.buffered_bytes, p.points_payload.len() as u64);
+        if new_group {
+            shard.wheel.insert(key, deadline);
+        }
+        if too_big {
+            if let Some(g) = shard.groups.remove(&key) {
+                self.finish(&mut shard, key, g, false);
+            }
+        }
+        Ok(())
+    }
+
+    /// A packet of a group decided recently: follow that decision. A late packet of a kept
+    /// group is validated first, so garbage is never delivered.
+    fn late(
+        &self,
+        tenant: &Arc<Tenant>,
+        dt: DataType,
+        p: &PacketRef<'_>,
+        kept: bool,
+        enabled: BuiltinMetrics,
+        now: i64,
+    ) {
+        let c = &tenant.counters;
+        let (kept, reason) = if !kept {
+            add(&c.late_dropped, 1);
+            c.dropped(Reason::Late, 1);
+            (false, Reason::Late)
+        } else if let Some((payload, points)) =
+            validated(Segment::from_packet(p), self.opts.max_decompressed_bytes)
+        {
+            add(&c.late_kept, 1);
+            add(&c.kept_packets, 1);
+            let bytes = payload.len();
+            self.outbox.lock().push(
+                &tenant.token,
+                dt,
+                Kept {
+                    payload: vec![payload],
+                    bytes,
+                    points,
+                },
+            );
+            (true, Reason::Late)
+        } else {
+            c.dropped(Reason::DecodeError, 1);
+            (false, Reason::DecodeError)
+        };
+        self.record_decision(
+            tenant,
+            dt,
+            &Header::from_packet(p),
+            kept,
+            reason.as_str(),
+            enabled,
+            now,
+        );
+    }
+
+    /// Records one decision in the token's metrics and per-pipeline tallies.
+    #[allow(clippy::too_many_arguments)]
+    fn record_decision(
+        &self,
+        tenant: &Tenant,
+        dt: DataType,
+        h: &Header,
+        kept: bool,
+        why: &str,
+        enabled: BuiltinMetrics,
+        now: i64,
+    ) {
+        let sample = Sample {
+            data_type: dt,
+            source: &h.source,
+            group_key: &h.group_key,
+            time_ns: h.metric_time(now),
+        };
+        let duration = if dt == DataType::Tracing {
+            h.duration_ns()
+        } else {
+            None
+        };
+        let mut m = tenant.metrics.lock();
+        m.builtin.on_decision(&sample, kept, why, duration, enabled);
+        let t: &mut Tally = m.by_pipeline.entry((dt, why.to_string())).or_default();
+        if kept {
+            t.kept += 1;
+        } else {
+            t.dropped += 1;
+        }
+    }
+
+    /// Decides a group removed from `shard` (whose lock the caller holds) and accounts for it.
+    fn finish(&self, shard: &mut Shard, key: u64, g: Group, early: bool) {
+        let now = self.clock.now();
+        let tenant = g.tenant.clone();
+        let c = &tenant.counters;
+        self.release(&tenant, g.held);
+        tenant.order.lock().remove(&g.seq);
+        sub(&c.buffered_groups, 1);
+        sub(&c.buffered_packets, g.packets);
+        sub(&c.buffered_bytes, g.bytes as u64);
+        let config = tenant.config();
+        let section = config.as_ref().and_then(|c| c.section(g.data_type));
+        // A group key without a dimension has no pipelines: nothing matches (REFERENCE.md §4).
+        let pipelines = section.map(|s| {
+            s.pipelines_for(g.data_type, &g.header.group_key)
+                .unwrap_or(&[])
+        });
+        let enabled = section.map_or(BuiltinMetrics::all_of(g.data_type), |s| s.builtin_metrics);
+        let d = decide(
+            g.segments,
+            g.header.group_id_hash,
+            pipelines,
+            self.opts.max_decompressed_bytes,
+        );
+        let (reason, name) = provenance(d.why, early, pipelines);
+        if early {
+            add(&c.early_decisions, 1);
+        }
+        if d.kept {
+            add(&c.kept_groups, 1);
+            add(&c.kept_packets, g.packets);
+            let bytes = d.payload.iter().map(|b| b.len()).sum();
+            self.outbox.lock().push(
+                &tenant.token,
+                g.data_type,
+                Kept {
+                    payload: d.payload,
+                    bytes,
+                    points: d.points,
+                },
+            );
+        } else {
+            add(&c.dropped_groups, 1);
+            c.dropped(reason, g.packets);
+        }
+        if self.opts.late_data == LateData::Remember {
+            shard.decided.insert(
+                key,
+                d.kept,
+                secs(now) + self.opts.decision_cache_ttl.as_secs().max(1),
+            );
+        }
+        self.record_decision(&tenant, g.data_type, &g.header, d.kept, &name, enabled, now);
+    }
+
+    /// Decides every group whose TTL elapsed, forgets expired decisions, and drops pending
+    /// packets older than `pending_max_age`.
+    fn advance(&self) {
+        let now = self.clock.now();
+        let now_sec = secs(now);
+        let mut expired = Vec::new();
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            shard.decided.expire(now_sec);
+            shard.take_expired(now_sec, &mut expired);
+            for (key, g) in expired.drain(..) {
+                self.finish(&mut shard, key, g, false);
+            }
+        }
+        let age = i64::try_from(self.opts.pending_max_age.as_nanos()).unwrap_or(i64::MAX);
+        let gone = self.pending.lock().expire(now.saturating_sub(age));
+        for e in gone {
+            self.held.fetch_sub(e.bytes, Ordering::Relaxed);
+            let tenant = self.tenant(&e.token);
+            let c = &tenant.counters;
+            sub(&c.pending_packets, e.packets);
+            sub(&c.pending_bytes, e.bytes as u64);
+            c.dropped(Reason::PendingExpired, e.packets);
+        }
+    }
+
+    /// Advances to now, decides every group whose TTL elapsed, and returns the kept data:
+    /// per token and data type, bodies of at most `max_batch_bytes` (one larger group goes
+    /// alone), each with its path, content type and point count. Late packets of kept groups
+    /// and groups decided early or by `flush` since the last poll are included.
+    pub fn poll_kept(&self) -> Vec<Delivery> {
+        self.advance();
+        self.outbox.lock().take(self.opts.max_batch_bytes)
+    }
+
+    /// Advances to now (like [`poll_kept`](Self::poll_kept)) and returns the built-in metrics
+    /// of every window that has ended, one delivery per token to `/v1/write/metric`, plus the
+    /// `dataway_aggregate` runtime counters (reset on each call) under `default_token` if set.
+    /// After [`flush`](Self::flush), every open window is emitted.
+    pub fn poll_metrics(&self) -> Vec<Delivery> {
+        self.advance();
+        let now = self.clock.now();
+        let all = self.drain_metrics.swap(false, Ordering::AcqRel);
+        let tenants: Vec<Arc<Tenant>> = self.tenants.read().values().cloned().collect();
+        let mut out: Vec<Delivery> = tenants
+            .iter()
+            .filter_map(|t| {
+                let (body, points) = t.metrics.lock().builtin.drain(now, all)?;
+                Some(Delivery::metric(&t.token, body, points))
+            })
+            .collect();
+        out.sort_by(|a, b| a.token.cmp(&b.token));
+        if let Some(token) = &self.opts.default_token {
+            if let Some((body, points)) = self.runtime.lock().drain(now) {
+                out.push(Delivery::metric(token, body, points));
+            }
+        }
+        out
+    }
+
+    /// Moves a manual clock to `unix_nanos` (an earlier time is ignored: time never goes
+    /// backwards). [`Status::InvalidArgument`] on a system clock.
+    pub fn set_time(&self, unix_nanos: i64) -> Result<(), Error> {
+        if self.clock.mode() != ClockMode::Manual {
+            return Err(Error::new(
+                Status::InvalidArgument,
+                "set_time needs the option \"clock\": \"manual\"",
+            ));
+        }
+        self.clock.set(unix_nanos);
+        Ok(())
+    }
+
+    /// Decides every buffered group now (for a host draining before exit); the next
+    /// `poll_kept` returns the kept data and the next `poll_metrics` every open window.
+    /// Pending packets stay pending.
+    pub fn flush(&self) {
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            let groups: Vec<(u64, Group)> = shard.groups.drain().collect();
+            for (key, g) in groups {
+                self.finish(&mut shard, key, g, false);
+            }
+        }
+        self.drain_metrics.store(true, Ordering::Release);
+    }
+
+    /// Counts delivery attempts of the host into the `dataway_aggregate` runtime counters
+    /// (`dataway_http_tail_sampling_packet_send_total{token,data_type,result}`).
+    pub fn record_send(&self, token: &str, data_type: &str, result: SendResult, n: u64) {
+        self.runtime.lock().add_send(token, data_type, result, n);
+    }
+
+    /// Engine statistics as JSON (see [`stats`](self) for the shape): per token and in total.
+    pub fn stats(&self) -> serde_json::Value {
+        let tenants: Vec<Arc<Tenant>> = self.tenants.read().values().cloned().collect();
+        stats::render(&tenants, self.held.load(Ordering::Relaxed), &self.opts)
+    }
+}

@@ -1,0 +1,64 @@
+//! One shard of the group map: the groups whose key falls here, their timing wheel and the
+//! decision cache, all under one lock so ingest scales across threads by key.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::decision_cache::DecisionCache;
+use super::group::Group;
+use super::wheel::Wheel;
+
+/// Group map keys are already well-mixed 64-bit hashes: hash them to themselves.
+#[derive(Default, Clone, Copy, Debug)]
+pub(crate) struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// The hasher of every map keyed by group key.
+pub(crate) type KeyHasher = BuildHasherDefault<IdentityHasher>;
+
+#[derive(Debug)]
+pub(crate) struct Shard {
+    pub(crate) groups: HashMap<u64, Group, KeyHasher>,
+    pub(crate) wheel: Wheel,
+    pub(crate) decided: DecisionCache,
+}
+
+impl Shard {
+    pub(crate) fn new(now_sec: u64, decision_cache_size: usize) -> Self {
+        Self {
+            groups: HashMap::default(),
+            wheel: Wheel::new(now_sec),
+            decided: DecisionCache::new(decision_cache_size),
+        }
+    }
+
+    /// Advances the wheel to `now_sec` and removes the groups whose sliding TTL elapsed,
+    /// re-scheduling those touched since their entry was made. O(seconds elapsed + due).
+    pub(crate) fn take_expired(&mut self, now_sec: u64, out: &mut Vec<(u64, Group)>) {
+        let mut due = Vec::new();
+        self.wheel.advance(now_sec, &mut due);
+        for key in due {
+            let Some(deadline) = self.groups.get(&key).map(|g| g.deadline) else {
+                continue; // decided earlier (early decision, size cap, flush)
+            };
+            if deadline > now_sec {
+                self.wheel.insert(key, deadline);
+            } else if let Some(g) = self.groups.remove(&key) {
+                out.push((key, g));
+            }
+        }
+    }
+}

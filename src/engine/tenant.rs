@@ -1,0 +1,157 @@
+//! Per-token state: the token's config, its share of the memory budget, its groups in age
+//! order (for early decisions), its counters and its built-in metrics.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::config::{Config, DataType};
+use crate::metrics::Builtin;
+
+/// Why packets were dropped; each is counted separately (conservation, DESIGN.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reason {
+    /// A matched pipeline dropped the group (drop action or not sampled).
+    Pipeline = 0,
+    /// No pipeline matched.
+    NoMatch,
+    /// No config for the group's data type at decision time.
+    NoConfig,
+    /// A payload failed to decode or decompress.
+    DecodeError,
+    /// Decided early to stay within the token's memory share, and dropped.
+    Early,
+    /// A late packet of a group already dropped.
+    Late,
+    /// Waited in the pending cache longer than `pending_max_age`.
+    PendingExpired,
+}
+
+impl Reason {
+    pub(crate) const ALL: [Reason; 7] = [
+        Reason::Pipeline,
+        Reason::NoMatch,
+        Reason::NoConfig,
+        Reason::DecodeError,
+        Reason::Early,
+        Reason::Late,
+        Reason::PendingExpired,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Reason::Pipeline => "pipeline",
+            Reason::NoMatch => "no_match",
+            Reason::NoConfig => "no_config",
+            Reason::DecodeError => "decode_error",
+            Reason::Early => "early",
+            Reason::Late => "late",
+            Reason::PendingExpired => "pending_expired",
+        }
+    }
+}
+
+/// Monotonic and gauge counters of one token, in packets unless named otherwise.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) accepted: AtomicU64,
+    pub(crate) pending_packets: AtomicU64,
+    pub(crate) pending_bytes: AtomicU64,
+    pub(crate) buffered_groups: AtomicU64,
+    pub(crate) buffered_packets: AtomicU64,
+    pub(crate) buffered_bytes: AtomicU64,
+    pub(crate) kept_groups: AtomicU64,
+    pub(crate) kept_packets: AtomicU64,
+    pub(crate) dropped_groups: AtomicU64,
+    pub(crate) dropped_packets: AtomicU64,
+    pub(crate) dropped_by: [AtomicU64; 7],
+    pub(crate) early_decisions: AtomicU64,
+    pub(crate) late_kept: AtomicU64,
+    pub(crate) late_dropped: AtomicU64,
+    pub(crate) busy: AtomicU64,
+    pub(crate) configs_applied: AtomicU64,
+    pub(crate) configs_ignored: AtomicU64,
+    pub(crate) configs_rejected: AtomicU64,
+}
+
+pub(crate) fn add(c: &AtomicU64, n: u64) {
+    c.fetch_add(n, Ordering::Relaxed);
+}
+
+pub(crate) fn sub(c: &AtomicU64, n: u64) {
+    c.fetch_sub(n, Ordering::Relaxed);
+}
+
+pub(crate) fn get(c: &AtomicU64) -> u64 {
+    c.load(Ordering::Relaxed)
+}
+
+impl Counters {
+    pub(crate) fn dropped(&self, reason: Reason, packets: u64) {
+        add(&self.dropped_packets, packets);
+        add(&self.dropped_by[reason as usize], packets);
+    }
+}
+
+/// Decisions per deciding pipeline (or reason), for stats and reports.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Tally {
+    pub(crate) kept: u64,
+    pub(crate) dropped: u64,
+}
+
+/// The token's metric state, under one lock.
+pub(crate) struct TenantMetrics {
+    pub(crate) builtin: Builtin,
+    pub(crate) by_pipeline: HashMap<(DataType, String), Tally>,
+}
+
+impl std::fmt::Debug for TenantMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantMetrics")
+            .field("by_pipeline", &self.by_pipeline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The current config of a token and when it last changed.
+#[derive(Debug)]
+pub(crate) struct Installed {
+    pub(crate) config: Arc<Config>,
+    pub(crate) changed_at_ns: i64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Tenant {
+    pub(crate) token: Arc<str>,
+    pub(crate) config: RwLock<Option<Installed>>,
+    /// Bytes this token's buffered groups hold against the budget.
+    pub(crate) held: AtomicUsize,
+    /// Buffered groups by creation sequence: the oldest is decided first when over budget.
+    pub(crate) order: Mutex<BTreeMap<u64, u64>>,
+    pub(crate) counters: Counters,
+    pub(crate) metrics: Mutex<TenantMetrics>,
+}
+
+impl Tenant {
+    pub(crate) fn new(token: Arc<str>, metrics_window: std::time::Duration) -> Self {
+        Tenant {
+            token,
+            config: RwLock::new(None),
+            held: AtomicUsize::new(0),
+            order: Mutex::new(BTreeMap::new()),
+            counters: Counters::default(),
+            metrics: Mutex::new(TenantMetrics {
+                builtin: Builtin::new(metrics_window),
+                by_pipeline: HashMap::new(),
+            }),
+        }
+    }
+
+    /// The config in force now, if any.
+    pub(crate) fn config(&self) -> Option<Arc<Config>> {
+        self.config.read().as_ref().map(|i| i.config.clone())
+    }
+}

@@ -1,0 +1,109 @@
+//! The timing wheel that expires groups: 3600 one-second slots, so a poll costs O(seconds
+//! elapsed + groups due), never O(all groups). TTLs slide: a group keeps one wheel entry; when
+//! the entry fires and the group was touched since, it is re-inserted at its new deadline.
+
+/// Slots in the wheel: the longest TTL (3599 s) plus one.
+pub(crate) const SLOTS: u64 = 3600;
+
+/// One entry: the group's map key and the deadline (unix seconds) it was scheduled for.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    key: u64,
+    deadline: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Wheel {
+    slots: Vec<Vec<Entry>>,
+    /// The last second processed: every entry with a deadline <= `done` has fired.
+    done: u64,
+}
+
+impl Wheel {
+    pub(crate) fn new(now_sec: u64) -> Self {
+        Self {
+            slots: (0..SLOTS).map(|_| Vec::new()).collect(),
+            done: now_sec,
+        }
+    }
+
+    /// Schedules `key` at `deadline` (unix seconds, at most `SLOTS - 1` after now). A deadline
+    /// already passed fires at the next advance.
+    pub(crate) fn insert(&mut self, key: u64, deadline: u64) {
+        let deadline = deadline.max(self.done + 1);
+        self.slots[(deadline % SLOTS) as usize].push(Entry { key, deadline });
+    }
+
+    /// Advances to `now_sec`, appending to `due` the keys whose scheduled deadline passed.
+    /// The caller re-inserts those whose group was touched since.
+    pub(crate) fn advance(&mut self, now_sec: u64, due: &mut Vec<u64>) {
+        if now_sec <= self.done {
+            return;
+        }
+        let steps = (now_sec - self.done).min(SLOTS);
+        for s in 1..=steps {
+            let slot = &mut self.slots[((self.done + s) % SLOTS) as usize];
+            if slot.is_empty() {
+                continue;
+            }
+            slot.retain(|e| {
+                let fire = e.deadline <= now_sec;
+                if fire {
+                    due.push(e.key);
+                }
+                !fire
+            });
+        }
+        self.done = now_sec;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn advance(w: &mut Wheel, to: u64) -> Vec<u64> {
+        let mut due = Vec::new();
+        w.advance(to, &mut due);
+        due.sort_unstable();
+        due
+    }
+
+    #[test]
+    fn fires_at_the_deadline_not_before() {
+        let mut w = Wheel::new(100);
+        w.insert(1, 105);
+        w.insert(2, 110);
+        assert!(advance(&mut w, 104).is_empty());
+        assert_eq!(advance(&mut w, 105), [1]);
+        assert!(advance(&mut w, 109).is_empty());
+        assert_eq!(advance(&mut w, 200), [2]);
+        assert!(advance(&mut w, 10_000).is_empty());
+    }
+
+    #[test]
+    fn a_jump_past_a_full_rotation_fires_everything_due() {
+        let mut w = Wheel::new(0);
+        w.insert(1, 3599);
+        w.insert(2, 10);
+        assert_eq!(advance(&mut w, 1_000_000), [1, 2]);
+    }
+
+    #[test]
+    fn entries_of_a_later_rotation_wait() {
+        let mut w = Wheel::new(0);
+        w.insert(7, 3599);
+        assert!(advance(&mut w, 3598).is_empty());
+        w.insert(8, 3598 + 3599); // same slot index as 7's neighbour rotation
+        assert_eq!(advance(&mut w, 3599), [7]);
+        assert!(advance(&mut w, 3598 + 3598).is_empty());
+        assert_eq!(advance(&mut w, 3598 + 3599), [8]);
+    }
+
+    #[test]
+    fn a_past_deadline_fires_next() {
+        let mut w = Wheel::new(50);
+        w.insert(3, 10);
+        assert_eq!(advance(&mut w, 51), [3]);
+    }
+}

@@ -1,0 +1,163 @@
+//! Test helpers: build spans, payloads and DataPackets with the prost types, and check the
+//! engine's conservation identity.
+#![allow(dead_code)]
+
+use prost::Message;
+use serde_json::Value;
+use tailsampling::wire::proto::aggregate::DataPacket;
+use tailsampling::wire::proto::point::{field::Val, Field, PbPoint, PbPoints};
+use tailsampling::wire::{compress, fnv1a64};
+
+pub const SEC: i64 = 1_000_000_000;
+/// 2026-11-21T00:00:00Z, a realistic start for the manual clock.
+pub const T0: i64 = 1_795_219_200 * SEC;
+
+pub fn tag(k: &str, v: &str) -> Field {
+    Field {
+        key: k.into(),
+        is_tag: true,
+        val: Some(Val::S(v.into())),
+        ..Default::default()
+    }
+}
+
+pub fn int(k: &str, v: i64) -> Field {
+    Field {
+        key: k.into(),
+        val: Some(Val::I(v)),
+        ..Default::default()
+    }
+}
+
+pub fn string(k: &str, v: &str) -> Field {
+    Field {
+        key: k.into(),
+        val: Some(Val::S(v.into())),
+        ..Default::default()
+    }
+}
+
+pub fn point(name: &str, time: i64, fields: Vec<Field>) -> PbPoint {
+    PbPoint {
+        name: name.into(),
+        fields,
+        time,
+        ..Default::default()
+    }
+}
+
+/// A span of trace `trace_id` with `status` and extra fields.
+pub fn span(trace_id: &str, status: &str, extra: Vec<Field>) -> PbPoint {
+    let mut fields = vec![
+        tag("trace_id", trace_id),
+        tag("service", "web"),
+        tag("status", status),
+    ];
+    fields.extend(extra);
+    point("ddtrace", T0, fields)
+}
+
+pub fn payload(points: &[PbPoint]) -> Vec<u8> {
+    PbPoints {
+        arr: points.to_vec(),
+    }
+    .encode_to_vec()
+}
+
+/// A DataPacket of `data_type` for group `raw_id` (`group_key` for logging/rum).
+pub fn packet(
+    token: &str,
+    data_type: &str,
+    group_key: &str,
+    raw_id: &str,
+    points: &[PbPoint],
+) -> DataPacket {
+    let has_error = points.iter().any(|p| {
+        p.fields
+            .iter()
+            .any(|f| f.is_tag && f.key == "status" && f.val == Some(Val::S("error".into())))
+    });
+    DataPacket {
+        group_id_hash: fnv1a64(raw_id.as_bytes()),
+        raw_group_id: raw_id.into(),
+        token: token.into(),
+        source: "ddtrace".into(),
+        data_type: data_type.into(),
+        has_error,
+        group_key: group_key.into(),
+        point_count: points.len() as i32,
+        points_payload: payload(points),
+        max_point_time_unix_nano: points.iter().map(|p| p.time).max().unwrap_or(0),
+        ..Default::default()
+    }
+}
+
+/// An encoded trace packet.
+pub fn trace(token: &str, trace_id: &str, points: &[PbPoint]) -> Vec<u8> {
+    packet(token, "tracing", "", trace_id, points).encode_to_vec()
+}
+
+pub fn zstd(mut p: DataPacket) -> DataPacket {
+    p.points_payload = compress(&p.points_payload, 3);
+    p.payload_compression = 1;
+    p
+}
+
+pub const TRACE_CONFIG: &str = r#"{"version": 1, "trace": {"data_ttl": "10s", "pipelines": [
+    {"name": "keep-errors", "type": "condition", "condition": "{ status = \"error\" }", "action": "keep"},
+    {"name": "drop-health", "type": "condition", "condition": "{ resource = \"/health\" }", "action": "drop"},
+    {"name": "keep-slow", "type": "condition", "condition": "{ duration > 1000000 }", "action": "keep"}
+]}}"#;
+
+/// Asserts accepted == pending + buffered + kept + dropped for the total and every token.
+pub fn assert_conserved(stats: &Value) {
+    let mut all = vec![("total".to_string(), &stats["total"])];
+    if let Some(tokens) = stats["tokens"].as_object() {
+        all.extend(tokens.iter().map(|(k, v)| (k.clone(), v)));
+    }
+    for (name, s) in all {
+        let n = |p: &str| {
+            s.pointer(p)
+                .and_then(Value::as_u64)
+                .unwrap_or_else(|| panic!("{name}: no {p} in {s}"))
+        };
+        let accepted = n("/accepted");
+        let placed = n("/pending/packets")
+            + n("/buffered/packets")
+            + n("/kept/packets")
+            + n("/dropped/packets");
+        assert_eq!(accepted, placed, "conservation broken for {name}: {s:#}");
+        let by_reason: u64 = s["dropped"]["by_reason"]
+            .as_object()
+            .expect("by_reason")
+            .values()
+            .filter_map(Value::as_u64)
+            .sum();
+        assert_eq!(
+            by_reason,
+            n("/dropped/packets"),
+            "{name}: drop reasons do not add up"
+        );
+    }
+}
+
+/// The points of a delivery body.
+pub fn points_of(body: &[u8]) -> Vec<PbPoint> {
+    PbPoints::decode(body).expect("delivery body decodes").arr
+}
+
+/// The trace ids in a delivery body, in order.
+pub fn trace_ids(body: &[u8]) -> Vec<String> {
+    points_of(body)
+        .iter()
+        .filter_map(|p| {
+            p.fields
+                .iter()
+                .find(|f| f.key == "trace_id")
+                .and_then(|f| match &f.val {
+                    Some(Val::S(s)) => Some(s.clone()),
+                    _ => None,
+                })
+        })
+        .collect()
+}

@@ -1,0 +1,135 @@
+//! Dataway's runtime counters (`dataway_aggregate`): drained bodies decoded with prost and
+//! compared point by point; counters reset after each drain.
+
+use prost::Message;
+use tailsampling::metrics::{Runtime, SendResult};
+use tailsampling::wire::proto::point::{field::Val, PbPoints};
+
+/// Decodes a drained body into `name=value @time {k=v,...}` lines, checking that every point
+/// is a `dataway_aggregate` point with tags sorted by key and one float field.
+fn render(drained: Option<(Vec<u8>, u64)>) -> Vec<String> {
+    let Some((body, count)) = drained else {
+        return Vec::new();
+    };
+    let points = PbPoints::decode(body.as_slice())
+        .expect("valid PBPoints")
+        .arr;
+    assert_eq!(points.len() as u64, count, "point count");
+    points
+        .iter()
+        .map(|p| {
+            assert_eq!(p.name, "dataway_aggregate");
+            let (tags, fields): (Vec<_>, Vec<_>) = p.fields.iter().partition(|f| f.is_tag);
+            let keys: Vec<&str> = tags.iter().map(|t| t.key.as_str()).collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            assert_eq!(keys, sorted, "tags sorted by key");
+            let tags: Vec<String> = tags
+                .iter()
+                .map(|t| match &t.val {
+                    Some(Val::S(v)) => format!("{}={v}", t.key),
+                    other => panic!("tag {} is not a string: {other:?}", t.key),
+                })
+                .collect();
+            let [field] = fields.as_slice() else {
+                panic!("expected one field, got {fields:?}");
+            };
+            let Some(Val::F(value)) = field.val else {
+                panic!("field {} is not a float: {:?}", field.key, field.val);
+            };
+            format!("{}={value} @{} {{{}}}", field.key, p.time, tags.join(","))
+        })
+        .collect()
+}
+
+#[test]
+fn every_counter_is_reported_once_then_reset() {
+    let mut r = Runtime::new();
+    r.add_body_bytes("/v1/tail_sampling_v2", "tkn_b", 100);
+    r.add_body_bytes("/v1/tail_sampling", "tkn_a", 40);
+    r.add_body_bytes("/v1/tail_sampling_v2", "tkn_b", 50);
+    r.add_packet("tkn_a", 3);
+    r.add_packet("tkn_a", 4);
+    r.add_packet("tkn_b", 1);
+    r.add_send("tkn_a", "tracing", SendResult::Success, 2);
+    r.add_send("tkn_a", "tracing", SendResult::Success, 1);
+    r.add_send("tkn_a", "tracing", SendResult::Drop, 5);
+    r.add_send("tkn_a", "logging", SendResult::Failure, 1);
+    assert_eq!(
+        render(r.drain(77)),
+        [
+            "dataway_http_api_body_size_bytes_total=40 @77 {api=/v1/tail_sampling,token=tkn_a}",
+            "dataway_http_api_body_size_bytes_total=150 @77 {api=/v1/tail_sampling_v2,token=tkn_b}",
+            "dataway_http_tail_sampling_packet_send_total=1 @77 \
+             {data_type=logging,result=failure,token=tkn_a}",
+            "dataway_http_tail_sampling_packet_send_total=5 @77 \
+             {data_type=tracing,result=drop,token=tkn_a}",
+            "dataway_http_tail_sampling_packet_send_total=3 @77 \
+             {data_type=tracing,result=success,token=tkn_a}",
+            "dataway_http_tail_sampling_span_total=7 @77 {token=tkn_a}",
+            "dataway_http_tail_sampling_span_total=1 @77 {token=tkn_b}",
+            "dataway_http_tail_sampling_trace_total=2 @77 {token=tkn_a}",
+            "dataway_http_tail_sampling_trace_total=1 @77 {token=tkn_b}",
+        ]
+    );
+    assert_eq!(r.drain(78), None);
+
+    r.add_packet("tkn_b", 2);
+    assert_eq!(
+        render(r.drain(79)),
+        [
+            "dataway_http_tail_sampling_span_total=2 @79 {token=tkn_b}",
+            "dataway_http_tail_sampling_trace_total=1 @79 {token=tkn_b}",
+        ]
+    );
+}
+
+#[test]
+fn zero_counters_are_not_reported() {
+    let mut r = Runtime::new();
+    r.add_body_bytes("/v1/tail_sampling", "t", 0);
+    r.add_send("t", "tracing", SendResult::Success, 0);
+    assert_eq!(r.drain(1), None);
+    r.add_packet("t", 0);
+    assert_eq!(
+        render(r.drain(-5)),
+        ["dataway_http_tail_sampling_trace_total=1 @-5 {token=t}"]
+    );
+}
+
+#[test]
+fn empty_tag_values_are_left_out() {
+    let mut r = Runtime::new();
+    r.add_send("", "rum", SendResult::Failure, 1);
+    assert_eq!(
+        render(r.drain(0)),
+        ["dataway_http_tail_sampling_packet_send_total=1 @0 {data_type=rum,result=failure}"]
+    );
+}
+
+#[test]
+fn counters_saturate() {
+    let mut r = Runtime::new();
+    r.add_body_bytes("api", "t", u64::MAX);
+    r.add_body_bytes("api", "t", 1);
+    assert_eq!(
+        render(r.drain(0)),
+        [format!(
+            "dataway_http_api_body_size_bytes_total={} @0 {{api=api,token=t}}",
+            u64::MAX as f64
+        )]
+    );
+}
+
+#[test]
+fn send_result_names() {
+    assert_eq!(SendResult::Success.as_str(), "success");
+    assert_eq!(SendResult::Failure.as_str(), "failure");
+    assert_eq!(SendResult::Drop.as_str(), "drop");
+}
+
+#[test]
+fn runtime_is_send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Runtime>();
+}
