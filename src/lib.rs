@@ -14,6 +14,7 @@ pub mod engine;
 pub mod filter;
 pub mod metrics;
 pub mod wire;
+pub mod workload;
 
 pub use engine::{Delivery, Error, Options, Processor, Status};
 

@@ -1,5 +1,7 @@
 //! The wire format (REFERENCE.md §1): `DataPacket` decode/encode, the zero-copy `PBPoints`
-//! walker, zstd payloads and the group hashes.
+//! walker, zstd payloads and the group hashes; and, for tools and tests, [`pack`] (owned
+//! [`Point`]s → `DataPacket`s as Datakit builds them) and the capture file format
+//! ([`CaptureWriter`], [`CaptureReader`]).
 //!
 //! Decoding never allocates: a [`PacketRef`] borrows its strings and payload from the request
 //! body, and [`Points`] walks the payload in place. Every decode error is a [`WireError`] that
@@ -26,8 +28,10 @@
 //! ```
 
 mod batch;
+mod capture;
 mod error;
 mod hash;
+mod pack;
 mod packet;
 mod pb;
 mod points;
@@ -36,8 +40,13 @@ mod zstd;
 
 pub use self::zstd::{compress, decompress_capped, payload_bytes, DEFAULT_MAX_DECOMPRESSED};
 pub use batch::{encode_batch, BatchPackets, BatchRef};
+pub use capture::{
+    CaptureError, CaptureReader, CaptureWriter, Record, CAPTURE_MAGIC, MAX_PACKET_LEN,
+    MAX_TOKEN_LEN,
+};
 pub use error::{ErrorKind, Problem, Site, WireError};
 pub use hash::{fnv1a64, group_key_hash, hash_combine, hash_token, pick_key, xxh64, TRACING};
+pub use pack::{encode_points, pack, split_group, FieldValue, PackOptions, Packed, Point};
 pub use packet::{PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
 pub use points::{count_points, FieldRef, Fields, PointRef, Points};
 pub use value::Value;
