@@ -7,8 +7,7 @@ CARGO ?= cargo
 
 ## demo: generated multi-tenant traffic through the engine, with a readable report.
 demo:
-	@echo "The engine demo arrives with issue 3 (the engine). Today you can validate a config:"
-	$(CARGO) run --quiet --bin tailsampling -- check examples/config.json
+	$(CARGO) run --release --quiet --bin tailsampling -- demo
 
 ## test: every test and lint (Rust today; C, Go and Python join as their issues land).
 test: lint rust-test

@@ -78,3 +78,55 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(tailsampling(&["check", "x.json", "--format", "yaml"]).0, 2);
     assert_eq!(tailsampling(&["--version"]).0, 0);
 }
+
+#[test]
+fn demo_reports_and_conserves() {
+    let (code, out) = tailsampling(&["demo", "--tenants", "2", "--traces", "150", "--seed", "7"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("tenant tkn_tenant_01 (config v2)"), "{out}");
+    assert!(out.contains("keep-errors"), "{out}");
+    assert!(out.contains("metric points emitted: "), "{out}");
+    let last = out.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("conservation: accepted ") && last.ends_with('✓'),
+        "{last}"
+    );
+}
+
+#[test]
+fn gen_then_replay() {
+    let capture =
+        std::env::temp_dir().join(format!("tailsampling-cli-{}.tscap", std::process::id()));
+    let cap = capture.to_str().expect("utf-8 temp path");
+    let (code, out) = tailsampling(&["gen", "--tenants", "2", "--traces", "80", "--out", cap]);
+    assert_eq!(code, 0, "{out}");
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.json");
+    let (code, out) = tailsampling(&["replay", "--config", example, "--input", cap]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("tailsampling replay of"), "{out}");
+    assert!(
+        out.lines().last().unwrap_or_default().ends_with('✓'),
+        "{out}"
+    );
+
+    let bad = temp_config("replay-bad", r#"{"trace": {"pipelines": [{"type": "x"}]}}"#);
+    let (code, out) = tailsampling(&[
+        "replay",
+        "--config",
+        bad.to_str().expect("utf-8"),
+        "--input",
+        cap,
+    ]);
+    assert_eq!(
+        code, 1,
+        "an invalid config is reported, not replayed: {out}"
+    );
+    assert!(out.contains("trace.pipelines[0].type"), "{out}");
+    assert_eq!(tailsampling(&["replay", "--config", example]).0, 2);
+    assert_eq!(
+        tailsampling(&["replay", "--config", example, "--input", "/nonexistent"]).0,
+        2
+    );
+    std::fs::remove_file(capture).ok();
+    std::fs::remove_file(bad).ok();
+}

@@ -109,7 +109,7 @@ pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> Va
         let snap = Snapshot::of(&t.counters);
         total.add(&snap);
         let mut m = snap.to_json();
-        let mut decisions: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+        let mut decisions: BTreeMap<&str, BTreeMap<String, Value>> = BTreeMap::new();
         for ((dt, name), tally) in &t.metrics.lock().by_pipeline {
             decisions.entry(dt.as_str()).or_default().insert(
                 name.clone(),

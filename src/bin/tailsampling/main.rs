@@ -1,5 +1,5 @@
-//! The `tailsampling` command line: `check` a sampling config before deploying it; `gen`erate
-//! a capture file of synthetic traffic.
+//! The `tailsampling` command line: run the `demo`, `check` a sampling config before deploying
+//! it, `gen`erate a capture file of synthetic traffic, `replay` a capture through the engine.
 //!
 //! Exit codes: 0 clean (warnings allowed unless `--deny-warnings`), 1 the config has errors,
 //! 2 usage or I/O error.
@@ -11,10 +11,22 @@ use tailsampling::config::{Config, DataType, Diagnostic, Severity};
 use tailsampling::wire::{CaptureError, CaptureWriter, PacketRef, COMPRESSION_ZSTD};
 use tailsampling::workload::{generate, WorkloadSpec};
 
+mod sim;
+
+/// The config the demo pushes to every tenant (also `examples/config.json`).
+const DEMO_CONFIG: &[u8] = include_bytes!("../../../examples/config.json");
+
 const USAGE: &str = "\
 usage: tailsampling <command> [args]
 
 commands:
+  demo [--seed N] [--tenants N] [--traces N]
+        run generated multi-tenant traffic (traces, logs, RUM; errors, slow traces,
+        zstd, late data, a 412 before each tenant's config) through the engine on a
+        simulated clock at full speed, and print a report
+  replay --config CONFIG --input FILE
+        run a capture file (see gen) through the engine with CONFIG pushed to every
+        token after its first 412, and print the same report
   check CONFIG [--format text|json] [--deny-warnings]
         validate a sampling config (JSON, as posted to /v1/tail_sampling_config);
         CONFIG may be - for standard input
@@ -31,6 +43,8 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("check") => check(&args[1..]),
         Some("gen") => gen(&args[1..]),
+        Some("demo") => demo(&args[1..]),
+        Some("replay") => replay(&args[1..]),
         Some("version" | "--version" | "-V") => {
             println!("tailsampling {}", tailsampling::VERSION);
             ExitCode::SUCCESS
@@ -234,4 +248,138 @@ fn write_capture<W: Write>(
     let (records, bytes) = (writer.records(), writer.bytes());
     writer.finish()?;
     Ok((records, bytes))
+}
+
+/// A progress bar on standard error when it is a terminal; hidden otherwise.
+fn progress(len: u64) -> indicatif::ProgressBar {
+    if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(len)
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
+/// Prints the report; exit code 1 if the conservation identity does not hold.
+fn finish_run(mut sim: sim::Sim, title: &str, first_ns: i64) -> ExitCode {
+    let stats = sim.finish();
+    let simulated =
+        std::time::Duration::from_nanos(u64::try_from(sim.now() - first_ns).unwrap_or(0));
+    let report = sim::report(title, &sim.tally, &stats, simulated);
+    print!("{report}");
+    if report.contains("MISMATCH") {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn demo(args: &[String]) -> ExitCode {
+    let mut spec = WorkloadSpec {
+        tenants: 4,
+        traces: 3000,
+        log_groups: 60,
+        rum_sessions: 120,
+        ..WorkloadSpec::default()
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let value = it.next().map(|v| v.parse::<u64>());
+        let Some(Ok(n)) = value else {
+            return usage_error(&format!("{arg} takes a number"));
+        };
+        match arg.as_str() {
+            "--seed" => spec.seed = n,
+            "--tenants" => spec.tenants = n as usize,
+            "--traces" => spec.traces = n as usize,
+            a => return usage_error(&format!("unknown demo option {a}")),
+        }
+    }
+    let events = generate(&spec);
+    let first = events.first().map_or(0, |e| e.at_ns);
+    let mut sim = sim::Sim::new(DEMO_CONFIG.to_vec(), first);
+    let bar = progress(events.len() as u64);
+    for e in &events {
+        sim.feed(e.at_ns, Some(&e.token), &e.packet);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let title = format!(
+        "tailsampling demo: {} tenants, {} traces, {} log groups, {} RUM sessions (seed {}), config examples/config.json",
+        spec.tenants, spec.traces, spec.log_groups, spec.rum_sessions, spec.seed
+    );
+    finish_run(sim, &title, first)
+}
+
+fn replay(args: &[String]) -> ExitCode {
+    let (mut config, mut input) = (None, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match (arg.as_str(), it.next()) {
+            ("--config", Some(v)) => config = Some(v.clone()),
+            ("--input", Some(v)) => input = Some(v.clone()),
+            (a, _) => return usage_error(&format!("replay: unexpected {a}")),
+        }
+    }
+    let (Some(config), Some(input)) = (config, input) else {
+        return usage_error("replay needs --config CONFIG and --input FILE");
+    };
+    let cfg = match std::fs::read(&config) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("tailsampling: cannot read {config}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = Config::from_json(&cfg) {
+        for d in &e.diagnostics {
+            print_diagnostic(&config, d);
+        }
+        return ExitCode::from(1);
+    }
+    let file = match std::fs::File::open(&input) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("tailsampling: cannot open {input}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let bar = progress(file.metadata().map_or(0, |m| m.len()));
+    let reader = match tailsampling::wire::CaptureReader::new(std::io::BufReader::new(file)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tailsampling: {input}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut sim: Option<sim::Sim> = None;
+    let mut first = 0;
+    for record in reader {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("tailsampling: {input}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        // Captures carry no arrival time: packets arrive at their own latest point time.
+        let at = PacketRef::decode(&record.packet)
+            .map(|p| p.max_point_time_unix_nano.max(p.trace_end_time_unix_nano))
+            .unwrap_or(0);
+        let sim = sim.get_or_insert_with(|| {
+            first = at;
+            sim::Sim::new(cfg.clone(), at)
+        });
+        sim.feed(at, record.token.as_deref(), &record.packet);
+        bar.inc(record.packet.len() as u64 + 8);
+    }
+    bar.finish_and_clear();
+    let Some(sim) = sim else {
+        eprintln!("tailsampling: {input}: no records");
+        return ExitCode::from(2);
+    };
+    finish_run(
+        sim,
+        &format!("tailsampling replay of {input} with {config}"),
+        first,
+    )
 }
