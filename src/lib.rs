@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod wire;
 pub mod workload;
 
+pub use config::{validate as validate_config, Report};
 pub use engine::{Delivery, Error, Options, Processor, Status};
 
 /// The crate version, as in `Cargo.toml`.

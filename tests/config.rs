@@ -568,3 +568,38 @@ fn data_type_names() {
     assert_eq!(DataType::from_wire("metric"), None);
     assert_eq!(DataType::Tracing.section_key(), "trace");
 }
+
+#[test]
+fn validation_report_with_lineage() {
+    let report = tailsampling::config::validate(
+        br#"{"trace": {"pipelines": [
+            {"name": "gone", "type": "probabilistic", "rate": 0},
+            {"name": "slow", "type": "condition", "condition": "{ parent_id = \"0\" AND duration > 1000 }", "action": "keep"}]},
+            "logging": {"group_dimensions": [{"group_key": "service", "pipelines": [
+            {"name": "s", "type": "probabilistic", "rate": 0.5, "condition": "{ `http.method` = \"GET\" }"}]}]}}"#,
+    );
+    assert!(report.ok);
+    assert_eq!(report.warnings(), 1);
+    // Paths are the pipelines' own places in the document, even after a removal.
+    assert_eq!(
+        report.referenced_fields["trace.pipelines[1]"],
+        ["parent_id", "duration"]
+    );
+    assert_eq!(
+        report.referenced_fields["logging.group_dimensions[0].pipelines[0]"],
+        ["http.method"]
+    );
+    assert!(!report.referenced_fields.contains_key("trace.pipelines[0]"));
+    let json = report.to_json();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["findings"][0]["path"], "trace.pipelines[0].rate");
+    assert_eq!(
+        json["referenced_fields"]["trace.pipelines[1]"][1],
+        "duration"
+    );
+
+    let bad = tailsampling::config::validate(b"{\"trace\": 3}");
+    assert!(!bad.ok);
+    assert_eq!(bad.errors(), 1);
+    assert_eq!(bad.to_json()["findings"][0]["severity"], "error");
+}

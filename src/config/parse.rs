@@ -455,6 +455,7 @@ impl Parser {
                 }
                 Some(Pipeline {
                     name,
+                    path: path.to_string(),
                     rule: Rule::Condition {
                         condition,
                         action: action?,
@@ -499,6 +500,7 @@ impl Parser {
                 let condition = (!condition.is_empty()).then_some(condition);
                 Some(Pipeline {
                     name,
+                    path: path.to_string(),
                     rule: Rule::Probabilistic {
                         condition,
                         rate,

@@ -238,6 +238,8 @@ pub enum Rule {
 pub struct Pipeline {
     /// The pipeline name (decision provenance in metrics).
     pub name: String,
+    /// Its JSON path in the config document, e.g. `trace.pipelines[2]`.
+    pub path: String,
     /// What it matches and decides.
     pub rule: Rule,
 }

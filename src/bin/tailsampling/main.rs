@@ -7,7 +7,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use tailsampling::config::{Config, DataType, Diagnostic, Severity};
+use tailsampling::config::{Config, DataType, Diagnostic};
 use tailsampling::wire::{CaptureError, CaptureWriter, PacketRef, COMPRESSION_ZSTD};
 use tailsampling::workload::{generate, WorkloadSpec};
 
@@ -96,24 +96,20 @@ fn check(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let diagnostics = match Config::from_json(&input) {
-        Ok(parsed) => parsed.warnings,
-        Err(e) => e.diagnostics,
-    };
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diagnostics.len() - errors;
+    let report = tailsampling::config::validate(&input);
     if json {
-        println!("{}", report_json(&diagnostics, errors == 0));
+        println!("{}", report.to_json());
     } else {
-        for d in &diagnostics {
+        for d in &report.findings {
             print_diagnostic(&path, d);
         }
-        println!("{path}: {errors} error(s), {warnings} warning(s)");
+        println!(
+            "{path}: {} error(s), {} warning(s)",
+            report.errors(),
+            report.warnings()
+        );
     }
-    if errors > 0 || (deny_warnings && warnings > 0) {
+    if !report.ok || (deny_warnings && report.warnings() > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -130,21 +126,6 @@ fn print_diagnostic(file: &str, d: &Diagnostic) {
     if let Some(hint) = &d.hint {
         println!("  = hint: {hint}");
     }
-}
-
-fn report_json(diagnostics: &[Diagnostic], ok: bool) -> serde_json::Value {
-    let findings: Vec<_> = diagnostics
-        .iter()
-        .map(|d| {
-            serde_json::json!({
-                "severity": d.severity.as_str(),
-                "path": d.path,
-                "message": d.message,
-                "hint": d.hint,
-            })
-        })
-        .collect();
-    serde_json::json!({ "ok": ok, "findings": findings })
 }
 
 fn gen(args: &[String]) -> ExitCode {
