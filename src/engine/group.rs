@@ -29,6 +29,18 @@ impl Segment {
     }
 }
 
+/// The time a packet's or group's metric records are bucketed by (REFERENCE.md §6): the max
+/// point time, else the trace end, else now.
+pub(crate) fn metric_time(max_point_time_ns: i64, end_ns: i64, now_ns: i64) -> i64 {
+    if max_point_time_ns > 0 {
+        max_point_time_ns
+    } else if end_ns > 0 {
+        end_ns
+    } else {
+        now_ns
+    }
+}
+
 /// The merged header fields the decision and the metrics need.
 #[derive(Debug, Default)]
 pub(crate) struct Header {
@@ -72,15 +84,9 @@ impl Header {
         self.max_point_time_ns = self.max_point_time_ns.max(p.max_point_time_unix_nano);
     }
 
-    /// The time metrics of this group are bucketed by: max point time, else trace end, else now.
+    /// The time this group's metric records are bucketed by.
     pub(crate) fn metric_time(&self, now_ns: i64) -> i64 {
-        if self.max_point_time_ns > 0 {
-            self.max_point_time_ns
-        } else if self.end_ns > 0 {
-            self.end_ns
-        } else {
-            now_ns
-        }
+        metric_time(self.max_point_time_ns, self.end_ns, now_ns)
     }
 
     /// `end - start` when end > start (the trace_duration histogram input).

@@ -35,7 +35,7 @@ use crate::metrics::{Runtime, Sample, SendResult};
 use crate::wire::{group_key_hash, PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
 use clock::{secs, Clock};
 use decide::{decide, validated, Why};
-use group::{Group, Header, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
+use group::{metric_time, Group, Header, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
 use outbox::{Kept, Outbox};
 use pending::Pending;
 use shard::Shard;
@@ -404,12 +404,11 @@ impl Processor {
         let cost = p.points_payload.len() + SEGMENT_OVERHEAD;
         self.reserve(tenant, cost + GROUP_OVERHEAD, forced)?;
         {
-            let header = Header::from_packet(p);
             let sample = Sample {
                 data_type: dt,
                 source: p.source,
                 group_key: p.group_key,
-                time_ns: header.metric_time(now),
+                time_ns: metric_time(p.max_point_time_unix_nano, p.trace_end_time_unix_nano, now),
             };
             tenant.metrics.lock().builtin.on_ingest(
                 &sample,
