@@ -1,12 +1,13 @@
 //! The built-in `tail_sampling` metrics: drained bodies decoded with prost and compared point
 //! by point (names, values, tags, window times, order).
 
+mod common;
+
+use common::render_metrics;
 use std::time::Duration;
 
-use prost::Message;
 use tailsampling::config::{BuiltinMetric, BuiltinMetrics, Config, DataType};
 use tailsampling::metrics::{Builtin, Sample, MAX_SERIES};
-use tailsampling::wire::proto::point::{field::Val, PbPoints};
 
 const S: i64 = 1_000_000_000;
 const MS: i64 = 1_000_000;
@@ -33,43 +34,8 @@ fn trace(time_ns: i64) -> Sample<'static> {
     sample(DataType::Tracing, "ddtrace", "", time_ns)
 }
 
-/// Decodes a drained body into `name=value @time {k=v,...}` lines, checking on the way that
-/// every point is a `tail_sampling` point with tags sorted by key and one float field, and
-/// that the returned count matches.
 fn render(drained: Option<(Vec<u8>, u64)>) -> Vec<String> {
-    let Some((body, count)) = drained else {
-        return Vec::new();
-    };
-    let points = PbPoints::decode(body.as_slice())
-        .expect("valid PBPoints")
-        .arr;
-    assert_eq!(points.len() as u64, count, "point count");
-    points
-        .iter()
-        .map(|p| {
-            assert_eq!(p.name, "tail_sampling");
-            let (tags, fields): (Vec<_>, Vec<_>) = p.fields.iter().partition(|f| f.is_tag);
-            let keys: Vec<&str> = tags.iter().map(|t| t.key.as_str()).collect();
-            let mut sorted = keys.clone();
-            sorted.sort_unstable();
-            sorted.dedup();
-            assert_eq!(keys, sorted, "tags sorted by key, unique");
-            let tags: Vec<String> = tags
-                .iter()
-                .map(|t| match &t.val {
-                    Some(Val::S(v)) => format!("{}={v}", t.key),
-                    other => panic!("tag {} is not a string: {other:?}", t.key),
-                })
-                .collect();
-            let [field] = fields.as_slice() else {
-                panic!("expected one field, got {fields:?}");
-            };
-            let Some(Val::F(value)) = field.val else {
-                panic!("field {} is not a float: {:?}", field.key, field.val);
-            };
-            format!("{}={value} @{} {{{}}}", field.key, p.time, tags.join(","))
-        })
-        .collect()
+    render_metrics("tail_sampling", drained)
 }
 
 #[test]

@@ -1,45 +1,13 @@
 //! Dataway's runtime counters (`dataway_aggregate`): drained bodies decoded with prost and
 //! compared point by point; counters reset after each drain.
 
-use prost::Message;
-use tailsampling::metrics::{Runtime, SendResult};
-use tailsampling::wire::proto::point::{field::Val, PbPoints};
+mod common;
 
-/// Decodes a drained body into `name=value @time {k=v,...}` lines, checking that every point
-/// is a `dataway_aggregate` point with tags sorted by key and one float field.
+use common::render_metrics;
+use tailsampling::metrics::{Runtime, SendResult};
+
 fn render(drained: Option<(Vec<u8>, u64)>) -> Vec<String> {
-    let Some((body, count)) = drained else {
-        return Vec::new();
-    };
-    let points = PbPoints::decode(body.as_slice())
-        .expect("valid PBPoints")
-        .arr;
-    assert_eq!(points.len() as u64, count, "point count");
-    points
-        .iter()
-        .map(|p| {
-            assert_eq!(p.name, "dataway_aggregate");
-            let (tags, fields): (Vec<_>, Vec<_>) = p.fields.iter().partition(|f| f.is_tag);
-            let keys: Vec<&str> = tags.iter().map(|t| t.key.as_str()).collect();
-            let mut sorted = keys.clone();
-            sorted.sort_unstable();
-            assert_eq!(keys, sorted, "tags sorted by key");
-            let tags: Vec<String> = tags
-                .iter()
-                .map(|t| match &t.val {
-                    Some(Val::S(v)) => format!("{}={v}", t.key),
-                    other => panic!("tag {} is not a string: {other:?}", t.key),
-                })
-                .collect();
-            let [field] = fields.as_slice() else {
-                panic!("expected one field, got {fields:?}");
-            };
-            let Some(Val::F(value)) = field.val else {
-                panic!("field {} is not a float: {:?}", field.key, field.val);
-            };
-            format!("{}={value} @{} {{{}}}", field.key, p.time, tags.join(","))
-        })
-        .collect()
+    render_metrics("dataway_aggregate", drained)
 }
 
 #[test]

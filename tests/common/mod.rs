@@ -161,3 +161,40 @@ pub fn trace_ids(body: &[u8]) -> Vec<String> {
         })
         .collect()
 }
+
+/// Decodes a drained metrics body into `name=value @time {k=v,...}` lines, checking on the way
+/// that every point is a `measurement` point with unique tags sorted by key and one float
+/// field, and that the returned count matches.
+pub fn render_metrics(measurement: &str, drained: Option<(Vec<u8>, u64)>) -> Vec<String> {
+    let Some((body, count)) = drained else {
+        return Vec::new();
+    };
+    let points = points_of(&body);
+    assert_eq!(points.len() as u64, count, "point count");
+    points
+        .iter()
+        .map(|p| {
+            assert_eq!(p.name, measurement);
+            let (tags, fields): (Vec<_>, Vec<_>) = p.fields.iter().partition(|f| f.is_tag);
+            let keys: Vec<&str> = tags.iter().map(|t| t.key.as_str()).collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(keys, sorted, "tags sorted by key, unique");
+            let tags: Vec<String> = tags
+                .iter()
+                .map(|t| match &t.val {
+                    Some(Val::S(v)) => format!("{}={v}", t.key),
+                    other => panic!("tag {} is not a string: {other:?}", t.key),
+                })
+                .collect();
+            let [field] = fields.as_slice() else {
+                panic!("expected one field, got {fields:?}");
+            };
+            let Some(Val::F(value)) = field.val else {
+                panic!("field {} is not a float: {:?}", field.key, field.val);
+            };
+            format!("{}={value} @{} {{{}}}", field.key, p.time, tags.join(","))
+        })
+        .collect()
+}
