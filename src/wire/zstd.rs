@@ -3,8 +3,9 @@
 //! [`compress`] for tools and tests.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
-use ::zstd::zstd_safe::{self, DCtx, DParameter, InBuffer, OutBuffer};
+use ::zstd::zstd_safe::{self, DCtx, DParameter, InBuffer, OutBuffer, ResetDirective};
 
 use super::error::WireError;
 use super::packet::{PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
@@ -34,10 +35,43 @@ pub fn decompress_capped(src: &[u8], cap: usize) -> Result<Vec<u8>, WireError> {
         return Err(too_large);
     }
 
+    DECODER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut cached) => {
+            if cached.is_none() {
+                *cached = Some(new_decoder()?);
+            }
+            match cached.as_mut() {
+                Some(dctx) => decode(dctx, src, cap, declared),
+                None => Err(zstd_error(0, "cannot allocate a zstd decoder")),
+            }
+        }
+        // Only reachable if decoding re-entered itself on this thread; stay correct anyway.
+        Err(_) => decode(&mut new_decoder()?, src, cap, declared),
+    })
+}
+
+thread_local! {
+    /// One decoder per thread, reset between frames: creating one costs a ~100 KiB workspace.
+    static DECODER: RefCell<Option<DCtx<'static>>> = const { RefCell::new(None) };
+}
+
+fn new_decoder() -> Result<DCtx<'static>, WireError> {
     let mut dctx = DCtx::try_create().ok_or(zstd_error(0, "cannot allocate a zstd decoder"))?;
     dctx.set_parameter(DParameter::WindowLogMax(WINDOW_LOG_MAX))
         .map_err(|code| zstd_error(0, zstd_safe::get_error_name(code)))?;
+    Ok(dctx)
+}
 
+/// Decodes one frame with `dctx`, whose session is reset first (its parameters are kept).
+fn decode(
+    dctx: &mut DCtx<'static>,
+    src: &[u8],
+    cap: usize,
+    declared: Option<u64>,
+) -> Result<Vec<u8>, WireError> {
+    let too_large = WireError::TooLarge { cap, declared };
+    dctx.reset(ResetDirective::SessionOnly)
+        .map_err(|code| zstd_error(0, zstd_safe::get_error_name(code)))?;
     // One byte over the cap is enough to know the cap is exceeded.
     let limit = cap.saturating_add(1);
     let initial = INITIAL_OUTPUT
