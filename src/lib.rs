@@ -3,8 +3,9 @@
 //!
 //! Data flows one way: bytes → [`wire`] (decode the packet header, keep the payload bytes) →
 //! engine (group, wait) → [`filter`] (walk points at decision time) → engine (decide) →
-//! metrics and delivery batches → the host. [`config`] and [`filter`] are pure: no clock, no
-//! locks; they are shared by the engine, the CLI and the bindings.
+//! metrics and delivery batches → the host. [`config`], [`filter`] and [`schema`] are pure: no
+//! clock, no locks; they are shared by the engine, the CLI and the bindings.
+//! [`validate_config`] checks a config (against a schema, if given) before it ships.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -13,11 +14,12 @@ pub mod config;
 pub mod engine;
 pub mod filter;
 pub mod metrics;
+pub mod schema;
 pub mod wire;
 pub mod workload;
 
-pub use config::{validate as validate_config, Report};
 pub use engine::{Delivery, Error, Options, Processor, Status};
+pub use schema::{validate_config, Report, SchemaError};
 
 /// The crate version, as in `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

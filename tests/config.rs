@@ -571,7 +571,9 @@ fn data_type_names() {
 
 #[test]
 fn validation_report_with_lineage() {
-    let report = tailsampling::config::validate(
+    let validate =
+        |c: &[u8]| tailsampling::validate_config(c, None).expect("no schema, no schema error");
+    let report = validate(
         br#"{"trace": {"pipelines": [
             {"name": "gone", "type": "probabilistic", "rate": 0},
             {"name": "slow", "type": "condition", "condition": "{ parent_id = \"0\" AND duration > 1000 }", "action": "keep"}]},
@@ -598,7 +600,7 @@ fn validation_report_with_lineage() {
         "duration"
     );
 
-    let bad = tailsampling::config::validate(b"{\"trace\": 3}");
+    let bad = validate(b"{\"trace\": 3}");
     assert!(!bad.ok);
     assert_eq!(bad.errors(), 1);
     assert_eq!(bad.to_json()["findings"][0]["severity"], "error");

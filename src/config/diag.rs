@@ -1,5 +1,6 @@
-//! Structured diagnostics for configs: severity, the JSON path of the offending value, a
-//! message, and a hint saying how to fix it.
+//! Structured diagnostics for configs: severity, the JSON path of the offending value (and,
+//! in a condition, the line and column), the pipeline it belongs to, a message, and a hint
+//! saying how to fix it.
 
 use std::fmt;
 
@@ -29,6 +30,13 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// JSON path of the value, e.g. `trace.pipelines[2].condition` (empty for the document).
     pub path: String,
+    /// The name of the pipeline the path is in, when it is in a named pipeline (set by the
+    /// validation report).
+    pub pipeline: Option<String>,
+    /// 1-based line in the condition, for problems inside one.
+    pub line: Option<usize>,
+    /// 1-based column (in characters) in the condition, for problems inside one.
+    pub column: Option<usize>,
     /// What is wrong.
     pub message: String,
     /// How to fix it, where a fix is known.
@@ -41,6 +49,9 @@ impl Diagnostic {
         Self {
             severity: Severity::Error,
             path: path.into(),
+            pipeline: None,
+            line: None,
+            column: None,
             message: message.into(),
             hint: None,
         }
@@ -51,6 +62,9 @@ impl Diagnostic {
         Self {
             severity: Severity::Warning,
             path: path.into(),
+            pipeline: None,
+            line: None,
+            column: None,
             message: message.into(),
             hint: None,
         }
@@ -61,16 +75,38 @@ impl Diagnostic {
         self.hint = Some(hint.into());
         self
     }
-}
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The same diagnostic at `line`:`column` of the condition at its path.
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+
+    /// Where it is: the path (`<config>` for the document) and, inside a condition,
+    /// `:line:column`, e.g. `trace.pipelines[1].condition:1:12`.
+    pub fn location(&self) -> String {
         let path = if self.path.is_empty() {
             "<config>"
         } else {
             &self.path
         };
-        write!(f, "{}: {}: {}", self.severity.as_str(), path, self.message)?;
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => format!("{path}:{line}:{column}"),
+            _ => path.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}",
+            self.severity.as_str(),
+            self.location(),
+            self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, " (hint: {hint})")?;
         }

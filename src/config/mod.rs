@@ -5,13 +5,12 @@
 mod diag;
 mod duration;
 mod parse;
-mod report;
 mod types;
 
 pub use diag::{ConfigError, Diagnostic, Severity};
 pub use duration::parse_go_duration;
 pub use parse::Parsed;
-pub use report::{validate, Report};
+
 pub use types::{
     sample_threshold, Action, BuiltinMetric, BuiltinMetrics, Config, DataType, Dimension, Pipeline,
     Rule, Section, DEFAULT_GROUP_TTL, DEFAULT_TRACE_TTL, MAX_TTL, SAMPLE_RANGE,

@@ -27,9 +27,10 @@ commands:
   replay --config CONFIG --input FILE
         run a capture file (see gen) through the engine with CONFIG pushed to every
         token after its first 412, and print the same report
-  check CONFIG [--format text|json] [--deny-warnings]
-        validate a sampling config (JSON, as posted to /v1/tail_sampling_config);
-        CONFIG may be - for standard input
+  check CONFIG [--schema FILE] [--format text|json] [--deny-warnings]
+        validate a sampling config (JSON, as posted to /v1/tail_sampling_config),
+        against a schema of the data if given (JSON or SQL CREATE TABLE statements);
+        CONFIG or FILE may be - for standard input
   gen [--seed N] [--tenants N] [--traces N] [--log-groups N] [--rum-sessions N] [--out FILE]
         write a capture file (format: tailsampling::wire::capture) of generated
         multi-tenant traces, logs and RUM sessions, deterministic from the seed;
@@ -64,6 +65,7 @@ fn usage_error(msg: &str) -> ExitCode {
 
 fn check(args: &[String]) -> ExitCode {
     let mut path = None;
+    let mut schema_path = None;
     let mut json = false;
     let mut deny_warnings = false;
     let mut it = args.iter();
@@ -74,6 +76,10 @@ fn check(args: &[String]) -> ExitCode {
                 Some("json") => json = true,
                 _ => return usage_error("--format takes text or json"),
             },
+            "--schema" => match it.next() {
+                Some(file) => schema_path = Some(file.clone()),
+                None => return usage_error("--schema takes a FILE"),
+            },
             "--deny-warnings" => deny_warnings = true,
             a if a.starts_with("--") => return usage_error(&format!("unknown option {a}")),
             a if path.is_none() => path = Some(a.to_string()),
@@ -83,20 +89,34 @@ fn check(args: &[String]) -> ExitCode {
     let Some(path) = path else {
         return usage_error("check needs a CONFIG file");
     };
-    let input = if path == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
-    } else {
-        std::fs::read(&path)
+    if path == "-" && schema_path.as_deref() == Some("-") {
+        return usage_error("CONFIG and --schema cannot both be standard input");
+    }
+    let Some(input) = read_input(&path) else {
+        return ExitCode::from(2);
     };
-    let input = match input {
-        Ok(b) => b,
+    let schema = match &schema_path {
+        Some(file) => match read_input(file) {
+            Some(bytes) => Some(bytes),
+            None => return ExitCode::from(2),
+        },
+        None => None,
+    };
+    let report = match tailsampling::validate_config(&input, schema.as_deref()) {
+        Ok(report) => report,
         Err(e) => {
-            eprintln!("tailsampling: cannot read {path}: {e}");
+            let file = schema_path.as_deref().unwrap_or_default();
+            let column = e.column.map(|c| format!(":{c}")).unwrap_or_default();
+            eprintln!(
+                "tailsampling: schema {file}:{}{column}: {}",
+                e.line, e.message
+            );
+            if let Some(hint) = &e.hint {
+                eprintln!("  = hint: {hint}");
+            }
             return ExitCode::from(2);
         }
     };
-    let report = tailsampling::config::validate(&input);
     if json {
         println!("{}", report.to_json());
     } else {
@@ -116,13 +136,35 @@ fn check(args: &[String]) -> ExitCode {
     }
 }
 
-fn print_diagnostic(file: &str, d: &Diagnostic) {
-    let path = if d.path.is_empty() {
-        "<config>"
+/// The bytes of `path` (`-`: standard input); `None` after reporting an I/O error.
+fn read_input(path: &str) -> Option<Vec<u8>> {
+    let input = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
     } else {
-        &d.path
+        std::fs::read(path)
     };
-    println!("{}: {file}: {path}: {}", d.severity.as_str(), d.message);
+    match input {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            eprintln!("tailsampling: cannot read {path}: {e}");
+            None
+        }
+    }
+}
+
+/// One finding, compiler style: `error: FILE: PATH[:LINE:COLUMN]: message`, then the
+/// pipeline it is in and the hint, each on its own `  = ` line.
+fn print_diagnostic(file: &str, d: &Diagnostic) {
+    println!(
+        "{}: {file}: {}: {}",
+        d.severity.as_str(),
+        d.location(),
+        d.message
+    );
+    if let Some(pipeline) = &d.pipeline {
+        println!("  = pipeline: {pipeline:?}");
+    }
     if let Some(hint) = &d.hint {
         println!("  = hint: {hint}");
     }
