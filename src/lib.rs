@@ -12,6 +12,8 @@
 
 pub mod config;
 pub mod engine;
+#[cfg(feature = "capi")]
+pub mod ffi;
 pub mod filter;
 pub mod metrics;
 pub mod schema;

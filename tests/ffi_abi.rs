@@ -1,0 +1,499 @@
+//! The C ABI called from Rust, the way a C host calls it: raw pointers, `(ptr, len)` inputs,
+//! `ts_error` out-parameters, `ts_buf`/`ts_deliveries` outputs and their frees. No C
+//! compiler involved (so these run wherever `cargo test` does, Miri included, zstd aside).
+
+mod common;
+
+use std::ffi::{c_char, CStr};
+use std::ptr::{self, NonNull};
+
+use common::*;
+use prost::Message;
+use serde_json::Value;
+use tailsampling::ffi::*;
+
+/// A processor freed on drop.
+struct Proc(*mut ts_processor);
+
+impl Proc {
+    fn new(options: &str) -> Proc {
+        let mut p = ptr::null_mut();
+        let st =
+            unsafe { ts_processor_new(options.as_ptr().cast(), options.len(), Some(&mut p), None) };
+        assert_eq!(st, TS_OK);
+        assert!(!p.is_null());
+        Proc(p)
+    }
+
+    fn manual() -> Proc {
+        let p = Proc::new(r#"{"clock": "manual"}"#);
+        assert_eq!(unsafe { ts_set_time(p.get(), T0, None) }, TS_OK);
+        p
+    }
+
+    fn get(&self) -> Option<&ts_processor> {
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        unsafe { ts_processor_free(NonNull::new(self.0)) };
+    }
+}
+
+/// Takes a `ts_error`: its code and message, then frees it.
+fn take(err: *mut ts_error) -> (u32, String) {
+    assert!(!err.is_null(), "an error was reported");
+    let e = unsafe { err.as_ref() };
+    let code = ts_error_code(e);
+    let msg = unsafe { CStr::from_ptr(ts_error_message(e)) }
+        .to_str()
+        .expect("UTF-8 message")
+        .to_string();
+    unsafe { ts_error_free(NonNull::new(err)) };
+    (code, msg)
+}
+
+fn cstr(p: *const c_char) -> &'static str {
+    unsafe { CStr::from_ptr(p) }.to_str().expect("UTF-8")
+}
+
+fn set_config(p: &Proc, token: &str, config: &str) -> (u32, *mut ts_error) {
+    let mut err = ptr::null_mut();
+    let st = unsafe {
+        ts_set_config(
+            p.get(),
+            token.as_ptr().cast(),
+            token.len(),
+            config.as_ptr().cast(),
+            config.len(),
+            Some(&mut err),
+        )
+    };
+    (st, err)
+}
+
+fn ingest(p: &Proc, token: &[u8], body: &[u8]) -> (u32, *mut ts_error) {
+    let mut err = ptr::null_mut();
+    let st = unsafe {
+        ts_ingest(
+            p.get(),
+            token.as_ptr().cast(),
+            token.len(),
+            body.as_ptr(),
+            body.len(),
+            Some(&mut err),
+        )
+    };
+    (st, err)
+}
+
+/// Owned copies of a poll's deliveries: (token, data_type, path, content_type, body, points).
+type Owned = (String, String, String, String, Vec<u8>, u64);
+
+fn poll(p: &Proc, metrics: bool) -> Vec<Owned> {
+    let mut d = ts_deliveries {
+        items: ptr::null(),
+        len: 0,
+        _owner: ptr::null_mut(),
+    };
+    let st = unsafe {
+        if metrics {
+            ts_poll_metrics(p.get(), Some(&mut d), None)
+        } else {
+            ts_poll_kept(p.get(), Some(&mut d), None)
+        }
+    };
+    assert_eq!(st, TS_OK);
+    let items = if d.len == 0 {
+        assert!(d.items.is_null());
+        &[][..]
+    } else {
+        unsafe { std::slice::from_raw_parts(d.items, d.len) }
+    };
+    let out = items
+        .iter()
+        .map(|i| {
+            let token = unsafe { std::slice::from_raw_parts(i.token.cast::<u8>(), i.token_len) };
+            assert_eq!(
+                unsafe { *i.token.add(i.token_len) },
+                0,
+                "token NUL-terminated"
+            );
+            (
+                String::from_utf8(token.to_vec()).expect("UTF-8 token"),
+                cstr(i.data_type).to_string(),
+                cstr(i.path).to_string(),
+                cstr(i.content_type).to_string(),
+                unsafe { std::slice::from_raw_parts(i.body, i.body_len) }.to_vec(),
+                i.points,
+            )
+        })
+        .collect();
+    unsafe { ts_deliveries_free(Some(&mut d)) };
+    assert!(
+        d.items.is_null() && d.len == 0 && d._owner.is_null(),
+        "zeroed"
+    );
+    unsafe { ts_deliveries_free(Some(&mut d)) };
+    out
+}
+
+fn stats(p: &Proc) -> Value {
+    let mut b = ts_buf {
+        data: ptr::null(),
+        len: 0,
+        _owner: ptr::null_mut(),
+    };
+    assert_eq!(unsafe { ts_stats_json(p.get(), Some(&mut b), None) }, TS_OK);
+    let bytes = unsafe { std::slice::from_raw_parts(b.data, b.len + 1) };
+    assert_eq!(bytes[b.len], 0, "NUL-terminated");
+    let v = serde_json::from_slice(&bytes[..b.len]).expect("stats JSON");
+    unsafe { ts_buf_free(Some(&mut b)) };
+    unsafe { ts_buf_free(Some(&mut b)) };
+    v
+}
+
+fn validate(config: &str, schema: &str) -> (u32, Option<Value>, *mut ts_error) {
+    let mut b = ts_buf {
+        data: ptr::null(),
+        len: 0,
+        _owner: ptr::null_mut(),
+    };
+    let mut err = ptr::null_mut();
+    let st = unsafe {
+        ts_validate_config(
+            config.as_ptr().cast(),
+            config.len(),
+            schema.as_ptr().cast(),
+            schema.len(),
+            Some(&mut b),
+            Some(&mut err),
+        )
+    };
+    if st != TS_OK {
+        assert!(b.data.is_null(), "no output on failure");
+        return (st, None, err);
+    }
+    let v = serde_json::from_slice(unsafe { std::slice::from_raw_parts(b.data, b.len) })
+        .expect("report JSON");
+    unsafe { ts_buf_free(Some(&mut b)) };
+    (st, Some(v), err)
+}
+
+#[test]
+fn a_host_session_end_to_end() {
+    let p = Proc::manual();
+    let err_trace = trace("", "t-err", &[span("t-err", "error", vec![])]);
+    let ok_trace = trace("", "t-ok", &[span("t-ok", "ok", vec![])]);
+    // No config yet: pending (HTTP 412).
+    let (st, err) = ingest(&p, b"tkn", &err_trace);
+    assert_eq!((st, err), (TS_PENDING, ptr::null_mut()));
+    assert_eq!(cstr(ts_status_str(st)), "pending");
+    assert_eq!(ts_status_http(st), 412);
+    assert_eq!(
+        set_config(&p, "tkn", TRACE_CONFIG),
+        (TS_OK, ptr::null_mut())
+    );
+    // The same version again: ignored, still TS_OK.
+    assert_eq!(
+        set_config(&p, "tkn", TRACE_CONFIG),
+        (TS_OK, ptr::null_mut())
+    );
+    assert_eq!(ingest(&p, b"tkn", &ok_trace), (TS_OK, ptr::null_mut()));
+    assert!(poll(&p, false).is_empty(), "nothing before the TTL");
+    assert_eq!(unsafe { ts_set_time(p.get(), T0 + 10 * SEC, None) }, TS_OK);
+    let kept = poll(&p, false);
+    assert_eq!(kept.len(), 1);
+    let (token, data_type, path, content_type, body, points) = &kept[0];
+    assert_eq!(
+        (token.as_str(), data_type.as_str(), path.as_str()),
+        ("tkn", "tracing", "/v1/write/tracing")
+    );
+    assert_eq!(content_type, "application/protobuf; proto=com.guance.Point");
+    assert_eq!((trace_ids(body), *points), (vec!["t-err".to_string()], 1));
+
+    let s = stats(&p);
+    assert_conserved(&s);
+    assert_eq!(s["tokens"]["tkn"]["configs"]["ignored"], 1);
+    assert_eq!(unsafe { ts_flush(p.get(), None) }, TS_OK);
+    let metrics = poll(&p, true);
+    assert!(
+        metrics
+            .iter()
+            .any(|m| m.0 == "tkn" && m.1 == "metric" && m.2 == "/v1/write/metric" && m.5 > 0),
+        "{metrics:?}"
+    );
+}
+
+#[test]
+fn runtime_counters_through_record_send() {
+    let p = Proc::new(r#"{"default_token": "tkn_ops"}"#);
+    let (token, dt) = ("tkn", "tracing");
+    let send = |result: u32, err: Option<&mut *mut ts_error>| unsafe {
+        ts_record_send(
+            p.get(),
+            token.as_ptr().cast(),
+            token.len(),
+            dt.as_ptr().cast(),
+            dt.len(),
+            result,
+            3,
+            err,
+        )
+    };
+    assert_eq!(send(TS_SEND_SUCCESS, None), TS_OK);
+    assert_eq!(send(TS_SEND_FAILURE, None), TS_OK);
+    assert_eq!(send(TS_SEND_DROP, None), TS_OK);
+    let mut err = ptr::null_mut();
+    assert_eq!(send(3, Some(&mut err)), TS_INVALID_ARGUMENT);
+    assert_eq!(
+        take(err),
+        (
+            TS_INVALID_ARGUMENT,
+            "result: 3 is not a TS_SEND_* value".to_string()
+        )
+    );
+    assert_eq!(unsafe { ts_flush(p.get(), None) }, TS_OK);
+    let m = poll(&p, true);
+    let ops = m
+        .iter()
+        .find(|m| m.0 == "tkn_ops")
+        .expect("runtime counters");
+    assert!(ops.5 >= 3, "{ops:?}");
+    let mut err = ptr::null_mut();
+    let st = unsafe {
+        ts_record_send(
+            p.get(),
+            ptr::null(),
+            0,
+            dt.as_ptr().cast(),
+            dt.len(),
+            0,
+            1,
+            Some(&mut err),
+        )
+    };
+    assert_eq!(take(err), (TS_INVALID_ARGUMENT, "token: empty".to_string()));
+    assert_eq!(st, TS_INVALID_ARGUMENT);
+}
+
+#[test]
+fn every_refusal_has_its_status_and_message() {
+    let p = Proc::new(r#"{"clock": "manual", "max_packet_bytes": 300, "pending_max_packets": 1}"#);
+    let body = trace("tkn", "t", &[span("t", "ok", vec![])]);
+    let cases: Vec<(&[u8], Vec<u8>, u32, &str)> = vec![
+        (b"", b"\x0a\xff\xff".to_vec(), TS_DECODE_ERROR, ""),
+        (b"other", body.clone(), TS_TOKEN_MISMATCH, "token"),
+        (
+            b"ab\xff",
+            body.clone(),
+            TS_INVALID_ARGUMENT,
+            "token: not UTF-8",
+        ),
+        (
+            b"",
+            trace("", "t", &[span("t", "ok", vec![])]),
+            TS_INVALID_ARGUMENT,
+            "no token",
+        ),
+        (
+            b"",
+            packet("tkn", "metric", "", "t", &[span("t", "ok", vec![])]).encode_to_vec(),
+            TS_UNSUPPORTED,
+            "data_type",
+        ),
+        (
+            b"",
+            trace(
+                "tkn",
+                "t",
+                &[span("t", "ok", vec![string("m", &"x".repeat(400))])],
+            ),
+            TS_TOO_LARGE,
+            "max_packet_bytes",
+        ),
+    ];
+    for (token, body, status, needle) in cases {
+        let (st, err) = ingest(&p, token, &body);
+        let (code, msg) = take(err);
+        assert_eq!((st, code), (status, status), "{msg}");
+        assert!(msg.contains(needle), "{msg:?} lacks {needle:?}");
+    }
+    // Pending queue of one: the second packet is refused as busy.
+    assert_eq!(ingest(&p, b"", &body).0, TS_PENDING);
+    let (st, err) = ingest(&p, b"", &body);
+    assert_eq!((st, take(err).0), (TS_BUSY, TS_BUSY));
+    // (NULL, n > 0) inputs.
+    let mut err = ptr::null_mut();
+    let st = unsafe {
+        ts_ingest(
+            p.get(),
+            ptr::null(),
+            3,
+            body.as_ptr(),
+            body.len(),
+            Some(&mut err),
+        )
+    };
+    assert_eq!(
+        (st, take(err)),
+        (
+            TS_INVALID_ARGUMENT,
+            (TS_INVALID_ARGUMENT, "token: NULL with length 3".into())
+        )
+    );
+    let st = unsafe { ts_ingest(p.get(), ptr::null(), 0, ptr::null(), 9, Some(&mut err)) };
+    assert_eq!(
+        (st, take(err).1),
+        (TS_INVALID_ARGUMENT, "body: NULL with length 9".into())
+    );
+    // A NULL processor.
+    let st = unsafe {
+        ts_ingest(
+            None,
+            ptr::null(),
+            0,
+            body.as_ptr(),
+            body.len(),
+            Some(&mut err),
+        )
+    };
+    assert_eq!(
+        (st, take(err).1),
+        (TS_INVALID_ARGUMENT, "ts_ingest: p is NULL".into())
+    );
+    // Config errors name the JSON path and leave no config behind.
+    let (st, err) = set_config(&p, "tkn", r#"{"version": 1, "trace": {"pipelines": 3}}"#);
+    let (code, msg) = take(err);
+    assert_eq!((st, code), (TS_CONFIG_ERROR, TS_CONFIG_ERROR));
+    assert!(msg.contains("trace.pipelines"), "{msg}");
+    let (st, err) = set_config(&p, "", TRACE_CONFIG);
+    assert_eq!(
+        (st, take(err).1),
+        (TS_INVALID_ARGUMENT, "token: empty".into())
+    );
+    // The system clock does not move by hand.
+    let sys = Proc::new("");
+    let mut err = ptr::null_mut();
+    let st = unsafe { ts_set_time(sys.get(), T0, Some(&mut err)) };
+    assert_eq!(
+        (st, take(err).0),
+        (TS_INVALID_ARGUMENT, TS_INVALID_ARGUMENT)
+    );
+    // Errors without an `err` still return their status.
+    assert_eq!(ingest(&p, b"other", &body).0, TS_TOKEN_MISMATCH);
+    assert_eq!(unsafe { ts_flush(None, None) }, TS_INVALID_ARGUMENT);
+    assert_conserved(&stats(&p));
+}
+
+#[test]
+fn outputs_are_written_only_on_success() {
+    let sentinel = 0x5a5a as *mut ts_processor;
+    let mut out = sentinel;
+    let mut err = ptr::null_mut();
+    let opts = r#"{"shard": 4}"#;
+    let st = unsafe {
+        ts_processor_new(
+            opts.as_ptr().cast(),
+            opts.len(),
+            Some(&mut out),
+            Some(&mut err),
+        )
+    };
+    let (code, msg) = take(err);
+    assert_eq!((st, code), (TS_INVALID_ARGUMENT, TS_INVALID_ARGUMENT));
+    assert!(msg.contains("\"shard\""), "names the unknown option: {msg}");
+    assert_eq!(out, sentinel);
+    let st = unsafe { ts_processor_new(ptr::null(), 0, None, Some(&mut err)) };
+    assert_eq!((st, take(err).1), (TS_INVALID_ARGUMENT, "out: NULL".into()));
+    // (NULL, 0) options: all defaults.
+    let st = unsafe { ts_processor_new(ptr::null(), 0, Some(&mut out), None) };
+    assert_eq!(st, TS_OK);
+    let p = Proc(out);
+    let mut d = ts_deliveries {
+        items: ptr::null(),
+        len: 7,
+        _owner: ptr::null_mut(),
+    };
+    let st = unsafe { ts_poll_kept(None, Some(&mut d), None) };
+    assert_eq!((st, d.len), (TS_INVALID_ARGUMENT, 7));
+    let st = unsafe { ts_poll_metrics(p.get(), None, Some(&mut err)) };
+    assert_eq!((st, take(err).1), (TS_INVALID_ARGUMENT, "out: NULL".into()));
+    let st = unsafe { ts_stats_json(p.get(), None, None) };
+    assert_eq!(st, TS_INVALID_ARGUMENT);
+}
+
+#[test]
+fn validate_config_reports() {
+    let (st, report, _) = validate(TRACE_CONFIG, "");
+    assert_eq!(st, TS_OK);
+    assert_eq!(report.expect("report")["ok"], true);
+    let (st, report, _) = validate(r#"{"version": 1, "trace": {"pipelines": 3}}"#, "");
+    let report = report.expect("report");
+    assert_eq!((st, &report["ok"]), (TS_OK, &Value::Bool(false)));
+    assert_eq!(report["findings"][0]["severity"], "error");
+    assert_eq!(report["findings"][0]["path"], "trace.pipelines");
+    let (st, report, _) = validate("not json", "");
+    assert_eq!(
+        (st, report.expect("report")["ok"].clone()),
+        (TS_OK, Value::Bool(false))
+    );
+    // Against a schema: a tag compared to a number can never match.
+    let cfg = r#"{"trace": {"pipelines": [{"name": "5xx", "type": "condition", "condition": "{ http_status_code = 500 }", "action": "keep"}]}}"#;
+    let (st, report, _) = validate(cfg, r#"{"tracing": {"http_status_code": "tag"}}"#);
+    let report = report.expect("report");
+    assert_eq!((st, &report["ok"]), (TS_OK, &Value::Bool(false)));
+    assert_eq!(report["findings"][0]["pipeline"], "5xx");
+    assert_eq!(
+        report["field_types"]["trace.pipelines[0]"]["http_status_code"],
+        "tag"
+    );
+    let (st, _, err) = validate(cfg, "{\n  \"tracing\": {\"status\": \"text\"}\n}");
+    let (code, msg) = take(err);
+    assert_eq!((st, code), (TS_INVALID_ARGUMENT, TS_INVALID_ARGUMENT));
+    assert!(msg.starts_with("schema: line 2"), "{msg}");
+    let mut err = ptr::null_mut();
+    let st = unsafe { ts_validate_config(ptr::null(), 0, ptr::null(), 0, None, Some(&mut err)) };
+    assert_eq!(
+        (st, take(err).1),
+        (TS_INVALID_ARGUMENT, "report_json: NULL".into())
+    );
+}
+
+#[test]
+fn statuses_versions_and_errors_without_a_processor() {
+    assert_eq!(ts_abi_version(), TS_ABI_VERSION);
+    assert_eq!(cstr(ts_version()), env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        cstr(ts_version()),
+        format!("{TS_VERSION_MAJOR}.{TS_VERSION_MINOR}.{TS_VERSION_PATCH}")
+    );
+    let all = [
+        (TS_OK, "ok", 200),
+        (TS_PENDING, "pending", 412),
+        (TS_BUSY, "busy", 503),
+        (TS_INVALID_ARGUMENT, "invalid_argument", 400),
+        (TS_DECODE_ERROR, "decode_error", 400),
+        (TS_CONFIG_ERROR, "config_error", 400),
+        (TS_TOO_LARGE, "too_large", 413),
+        (TS_UNSUPPORTED, "unsupported", 415),
+        (TS_TOKEN_MISMATCH, "token_mismatch", 403),
+        (TS_PANIC, "panic", 500),
+        (TS_POISONED, "poisoned", 500),
+    ];
+    for (s, name, http) in all {
+        assert_eq!((cstr(ts_status_str(s)), ts_status_http(s)), (name, http));
+    }
+    assert_eq!(
+        (cstr(ts_status_str(42)), ts_status_http(42)),
+        ("unknown", 0)
+    );
+    assert_eq!(ts_error_code(None), TS_OK);
+    assert_eq!(cstr(ts_error_message(None)), "");
+    unsafe { ts_error_free(None) };
+    unsafe { ts_processor_free(None) };
+    unsafe { ts_buf_free(None) };
+    unsafe { ts_deliveries_free(None) };
+}
