@@ -3,20 +3,21 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint rust-test build
+.PHONY: demo test lint rust-test build py-tools py-test
 
 ## demo: generated multi-tenant traffic through the engine, with a readable report.
 demo:
 	$(CARGO) run --release --quiet --bin tailsampling -- demo
 
-## test: every test and lint (Rust and C today; Go and Python join as their issues land).
-test: lint rust-test c-test
+## test: every test and lint (Rust, C and Python; Go joins with its issue).
+test: lint rust-test c-test py-test
 
 # Clippy runs twice: the default features, and with the test-only `test-panic` export.
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --all-targets --features test-panic -- -D warnings
+	$(CARGO) clippy -p tailsampling-python --all-targets -- -D warnings
 
 # `test-panic` adds the C ABI's test-only `ts__test_panic` (tests/ffi_panic.rs); `c-test` then
 # reuses this dev build of the dependencies for the C tests' static library.
@@ -28,3 +29,36 @@ build:
 
 ## header, install, c-test: the C ABI (see bindings/c/c.mk).
 include bindings/c/c.mk
+
+# Python (python/): a wheel built by the pinned maturin, installed into a fresh virtual
+# environment, tested there with pytest and mypy.stubtest. Everything lives in target/python/;
+# the wheel's Rust build shares target/ with the Rust builds.
+PYTHON ?= python3
+PY := target/python
+PIP_FLAGS := --quiet --disable-pip-version-check
+
+## py-tools: the pinned maturin (in a build venv) and the pinned test tools (as wheels for
+## offline installs), from PyPI; redone only when a requirements file changes.
+py-tools: $(PY)/tools.stamp
+
+$(PY)/tools.stamp: python/requirements-build.txt python/requirements-test.txt
+	rm -rf $(PY)/build-venv $(PY)/wheelhouse
+	$(PYTHON) -m venv $(PY)/build-venv
+	$(PY)/build-venv/bin/pip install $(PIP_FLAGS) -r python/requirements-build.txt
+	$(PY)/build-venv/bin/pip download $(PIP_FLAGS) -d $(PY)/wheelhouse -r python/requirements-test.txt
+	touch $@
+
+## py-test: build the wheel, install it into a fresh venv, run pytest against the installed
+## package, check the stubs against the extension (mypy.stubtest) and the tests against the
+## stubs (mypy --strict). stubtest runs in target/python/ because it keeps its cache in the
+## working directory.
+py-test: py-tools
+	rm -rf $(PY)/wheels $(PY)/venv
+	CARGO_TARGET_DIR=$(CURDIR)/target $(PY)/build-venv/bin/maturin build --profile dev \
+		-m python/Cargo.toml -o $(PY)/wheels
+	$(PYTHON) -m venv $(PY)/venv
+	$(PY)/venv/bin/pip install $(PIP_FLAGS) --no-index --find-links $(PY)/wheelhouse \
+		-r python/requirements-test.txt $(PY)/wheels/*.whl
+	PYTHONDONTWRITEBYTECODE=1 $(PY)/venv/bin/python -m pytest -p no:cacheprovider -q python/tests
+	cd $(PY) && venv/bin/python -m mypy.stubtest tailsampling
+	MYPY_CACHE_DIR=$(PY)/mypy-cache $(PY)/venv/bin/python -m mypy --strict python/tests

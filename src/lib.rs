@@ -10,6 +10,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod config;
 pub mod engine;
 #[cfg(feature = "capi")]

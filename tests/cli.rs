@@ -1,4 +1,5 @@
-//! The `tailsampling` binary: exit codes and output of `check`.
+//! The `tailsampling` binary: exit codes and output of `check`, `demo` and `replay`; and
+//! `tailsampling::cli::run`, which the binary and the Python package share, on given streams.
 
 use std::process::Command;
 
@@ -129,4 +130,46 @@ fn gen_then_replay() {
     );
     std::fs::remove_file(capture).ok();
     std::fs::remove_file(bad).ok();
+}
+
+#[test]
+fn run_uses_the_given_streams() {
+    use tailsampling::cli::{run, Io};
+    fn call(args: &[&str], stdin: &[u8], stdout_is_terminal: bool) -> (u8, String, String) {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (mut stdin, mut out, mut err) = (stdin, Vec::new(), Vec::new());
+        let code = run(
+            &args,
+            &mut Io {
+                stdin: &mut stdin,
+                stdout: &mut out,
+                stderr: &mut err,
+                stdout_is_terminal,
+                progress: false,
+            },
+        );
+        let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8");
+        (code, text(out), text(err))
+    }
+    let config = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.json"))
+        .expect("example config");
+    let (code, out, err) = call(&["check", "-"], &config, false);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "-: 0 error(s), 0 warning(s)\n", "")
+    );
+
+    let (code, out, err) = call(&["gen", "--traces", "1"], b"", true);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("refusing to write a binary capture to a terminal"),
+        "{err}"
+    );
+
+    let (code, out, _) = call(&["version"], b"", false);
+    assert_eq!(
+        (code, out),
+        (0, format!("tailsampling {}\n", tailsampling::VERSION))
+    );
 }

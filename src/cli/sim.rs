@@ -6,37 +6,46 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use crate::wire::{PacketRef, Points};
+use crate::{Delivery, Processor, Status};
 use serde_json::Value;
-use tailsampling::wire::{PacketRef, Points};
-use tailsampling::{Delivery, Processor, Status};
 
 const SEC: i64 = 1_000_000_000;
 
 /// What went through the engine and what came out.
 #[derive(Default)]
-pub struct Tally {
-    pub packets: u64,
-    pub bytes: u64,
-    pub spans: u64,
-    pub statuses: BTreeMap<&'static str, u64>,
-    pub configs_pushed: u64,
+pub(super) struct Tally {
+    /// Packets fed.
+    pub(super) packets: u64,
+    /// Bytes fed.
+    pub(super) bytes: u64,
+    /// Points in the packets fed (their `point_count`).
+    pub(super) spans: u64,
+    /// Ingest answers by status name.
+    pub(super) statuses: BTreeMap<&'static str, u64>,
+    /// Configs pushed after a 412.
+    pub(super) configs_pushed: u64,
     /// (token, data type) → (bodies, points, bytes) delivered.
-    pub delivered: BTreeMap<(String, &'static str), (u64, u64, u64)>,
+    pub(super) delivered: BTreeMap<(String, &'static str), (u64, u64, u64)>,
     /// Metric name → points emitted.
-    pub metrics: BTreeMap<String, u64>,
-    pub engine_time: Duration,
+    pub(super) metrics: BTreeMap<String, u64>,
+    /// Time spent inside the engine's calls.
+    pub(super) engine_time: Duration,
 }
 
-pub struct Sim {
+/// A processor on a manual clock, fed like a Dataway feeds it.
+pub(super) struct Sim {
     p: Processor,
     config: Vec<u8>,
     configured: HashSet<String>,
     next_poll: i64,
-    pub tally: Tally,
+    /// What went in and came out so far.
+    pub(super) tally: Tally,
 }
 
 impl Sim {
-    pub fn new(config: Vec<u8>, start_ns: i64) -> Self {
+    /// A simulation starting at `start_ns` that pushes `config` to each token after its first 412.
+    pub(super) fn new(config: Vec<u8>, start_ns: i64) -> Self {
         let p =
             Processor::from_options_json(br#"{"clock": "manual", "default_token": "tkn_dataway"}"#)
                 .expect("built-in options are valid");
@@ -58,7 +67,7 @@ impl Sim {
     }
 
     /// Moves the clock to `t`, polling once per simulated second on the way.
-    pub fn advance(&mut self, t: i64) {
+    fn advance(&mut self, t: i64) {
         while self.next_poll <= t {
             let at = self.next_poll;
             self.poll(at);
@@ -102,7 +111,7 @@ impl Sim {
     }
 
     /// Ingests one packet at `at_ns`; like Datakit, pushes the config after a 412.
-    pub fn feed(&mut self, at_ns: i64, token: Option<&str>, packet: &[u8]) {
+    pub(super) fn feed(&mut self, at_ns: i64, token: Option<&str>, packet: &[u8]) {
         self.advance(at_ns);
         let result = self.timed(|p| p.ingest(token, packet));
         self.tally.packets += 1;
@@ -131,12 +140,12 @@ impl Sim {
     }
 
     /// The simulated clock.
-    pub fn now(&self) -> i64 {
+    pub(super) fn now(&self) -> i64 {
         self.p.now()
     }
 
     /// Flushes everything still buffered and returns the final stats.
-    pub fn finish(&mut self) -> Value {
+    pub(super) fn finish(&mut self) -> Value {
         let now = self.p.now();
         self.timed(|p| p.flush());
         self.poll(now);
@@ -157,7 +166,7 @@ fn u(v: &Value, path: &str) -> u64 {
 }
 
 /// The readable report of a run.
-pub fn report(title: &str, t: &Tally, stats: &Value, simulated: Duration) -> String {
+pub(super) fn report(title: &str, t: &Tally, stats: &Value, simulated: Duration) -> String {
     let mut r = String::new();
     let secs = t.engine_time.as_secs_f64().max(1e-9);
     let _ = writeln!(r, "{title}");

@@ -1,0 +1,297 @@
+//! `tailsampling.Processor` and `tailsampling.Delivery`: the engine, called with the GIL
+//! released, behind a handle that `close()` empties and that a panic poisons (as the C ABI).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
+use serde_json::{Map, Value};
+use tailsampling::metrics::SendResult;
+use tailsampling::{Options, Status};
+
+use crate::convert::{bytes_of, from_json, repr, to_json, JsonDoc};
+use crate::errors::{invalid, to_py_err, PyStatus};
+
+/// What the handle holds.
+enum State {
+    Open(Arc<tailsampling::Processor>),
+    Closed,
+    /// A call panicked in `op`; the engine's state cannot be trusted any more.
+    Poisoned(&'static str),
+}
+
+/// A tail-sampling engine for one Dataway: it groups the packets you ``ingest`` by trace (or
+/// log group, or RUM session), waits out each group's TTL, decides with the token's sampling
+/// config, and hands back the kept data with ``poll_kept`` and the metrics with
+/// ``poll_metrics``.
+///
+/// ``Processor(**options)`` takes the engine options as keyword arguments, e.g.
+/// ``Processor(clock="manual", pending_max_age="5m", shards=4)``; every option is optional
+/// and an unknown one raises ``InvalidArgument`` naming it. Durations are Go duration strings
+/// (``"10m"``) or integer nanoseconds. The options: ``clock`` (``"system"`` or ``"manual"``),
+/// ``shards``, ``pending_max_packets``, ``pending_max_bytes``, ``pending_max_age``,
+/// ``memory_limit_bytes``, ``token_memory_share``, ``max_packet_bytes``, ``max_group_bytes``,
+/// ``max_decompressed_bytes``, ``max_batch_bytes``, ``decision_cache_size``,
+/// ``decision_cache_ttl``, ``late_data`` (``"remember"`` or ``"new_group"``),
+/// ``default_ttl``, ``metrics_window``, ``default_token``.
+///
+/// Every method may be called from many threads at once; the GIL is released while the
+/// engine works. ``close()`` (or leaving a ``with`` block) releases the engine; later calls
+/// raise ``InvalidArgument``.
+#[pyclass(frozen, module = "tailsampling", name = "Processor")]
+pub struct PyProcessor {
+    state: Mutex<State>,
+}
+
+impl PyProcessor {
+    /// Runs `f` on the engine with the GIL released. A panic poisons the handle and raises
+    /// `Panic`; later calls raise `Poisoned`.
+    fn call<T: Send>(
+        &self,
+        py: Python<'_>,
+        op: &'static str,
+        f: impl FnOnce(&tailsampling::Processor) -> T + Send,
+    ) -> PyResult<T> {
+        let engine = match &*self.state.lock().unwrap_or_else(PoisonError::into_inner) {
+            State::Open(engine) => engine.clone(),
+            State::Closed => return Err(invalid("the processor is closed")),
+            State::Poisoned(at) => {
+                return Err(to_py_err(tailsampling::Error::new(
+                    Status::Poisoned,
+                    format!("the processor was poisoned by a panic in {at}"),
+                )))
+            }
+        };
+        match py.detach(|| catch_unwind(AssertUnwindSafe(|| f(&engine)))) {
+            Ok(out) => Ok(out),
+            Err(payload) => {
+                *self.state.lock().unwrap_or_else(PoisonError::into_inner) = State::Poisoned(op);
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                Err(to_py_err(tailsampling::Error::new(
+                    Status::Panic,
+                    format!("panic in {op}: {what}"),
+                )))
+            }
+        }
+    }
+}
+
+/// The keyword arguments as an options JSON object.
+fn options_json(options: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<u8>> {
+    let mut map = Map::new();
+    for (name, value) in options.into_iter().flat_map(|d| d.iter()) {
+        let name: String = name.extract()?;
+        let value = to_json(&value, &format!("option {name}"))?;
+        map.insert(name, value);
+    }
+    Ok(Value::Object(map).to_string().into_bytes())
+}
+
+#[pymethods]
+impl PyProcessor {
+    #[new]
+    #[pyo3(signature = (**options))]
+    fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let opts = Options::from_json(&options_json(options)?).map_err(|e| invalid(e.0))?;
+        Ok(PyProcessor {
+            state: Mutex::new(State::Open(Arc::new(tailsampling::Processor::new(opts)))),
+        })
+    }
+
+    /// Installs ``config`` (the JSON posted to ``/v1/tail_sampling_config``: ``str``, bytes or
+    /// ``dict``) for ``token``. Returns True when applied, False when ignored because its
+    /// top-level ``version`` equals the installed one. Applying a config drains the token's
+    /// pending packets into the engine. Raises ``ConfigError`` (the old config stays in
+    /// force) or ``InvalidArgument`` (empty token).
+    fn set_config(
+        &self,
+        py: Python<'_>,
+        token: String,
+        config: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        let config = JsonDoc::of(config, "config")?;
+        self.call(py, "set_config", |p| {
+            p.set_config(&token, config.as_bytes())
+        })?
+        .map_err(to_py_err)
+    }
+
+    /// Ingests one encoded ``DataPacket`` (``bytes`` are read in place; other buffers are
+    /// copied once). ``token`` is the token the host authenticated (``?token=``); when given,
+    /// a packet carrying a different token raises ``TokenMismatch``; when None, the packet's
+    /// own token is used. Returns ``Status.OK`` (buffered) or ``Status.PENDING`` (no config
+    /// yet for this token and data type: answer 412 and expect a config). Raises ``TooLarge``,
+    /// ``DecodeError``, ``Unsupported``, ``TokenMismatch``, ``InvalidArgument`` (no token at
+    /// all) or ``Busy`` (a limit is reached; nothing was stored).
+    #[pyo3(signature = (body, token = None))]
+    fn ingest(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        token: Option<String>,
+    ) -> PyResult<PyStatus> {
+        let body = bytes_of(body, "body")?;
+        self.call(py, "ingest", |p| p.ingest(token.as_deref(), &body))?
+            .map(PyStatus::from)
+            .map_err(to_py_err)
+    }
+
+    /// Advances to now, decides every group whose TTL elapsed, and returns the kept data as
+    /// deliveries: per token and data type, bodies of at most ``max_batch_bytes``. Call it
+    /// about once a second.
+    fn poll_kept(&self, py: Python<'_>) -> PyResult<Vec<PyDelivery>> {
+        let out = self.call(py, "poll_kept", |p| p.poll_kept())?;
+        Ok(out.into_iter().map(|d| PyDelivery::new(py, d)).collect())
+    }
+
+    /// Advances to now and returns the built-in metrics of every window that has ended, one
+    /// delivery per token to ``/v1/write/metric``, plus the ``dataway_aggregate`` runtime
+    /// counters under ``default_token`` when that option is set.
+    fn poll_metrics(&self, py: Python<'_>) -> PyResult<Vec<PyDelivery>> {
+        let out = self.call(py, "poll_metrics", |p| p.poll_metrics())?;
+        Ok(out.into_iter().map(|d| PyDelivery::new(py, d)).collect())
+    }
+
+    /// Moves the manual clock to ``unix_nanos`` (an earlier time is ignored). Raises
+    /// ``InvalidArgument`` unless the processor was created with ``clock="manual"``.
+    fn set_time(&self, py: Python<'_>, unix_nanos: i64) -> PyResult<()> {
+        self.call(py, "set_time", |p| p.set_time(unix_nanos))?
+            .map_err(to_py_err)
+    }
+
+    /// Decides every buffered group now, so that the next ``poll_kept`` returns their kept
+    /// data and the next ``poll_metrics`` every open window (to drain before exit). Pending
+    /// packets stay pending.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        self.call(py, "flush", |p| p.flush())
+    }
+
+    /// Engine statistics: ``{"memory": {...}, "total": {...}, "tokens": {token: {...}}}``.
+    /// Per token and in total, ``accepted == pending["packets"] + buffered["packets"] +
+    /// kept["packets"] + dropped["packets"]`` whenever no call is in flight.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let stats = self.call(py, "stats", |p| p.stats())?;
+        from_json(py, &stats)
+    }
+
+    /// Counts ``n`` delivery attempts of the host for the ``dataway_aggregate`` runtime
+    /// counters: ``result`` is ``"success"``, ``"failure"`` or ``"drop"``.
+    #[pyo3(signature = (token, data_type, result, n = 1))]
+    fn record_send(
+        &self,
+        py: Python<'_>,
+        token: String,
+        data_type: String,
+        result: &str,
+        n: u64,
+    ) -> PyResult<()> {
+        let result = match result {
+            "success" => SendResult::Success,
+            "failure" => SendResult::Failure,
+            "drop" => SendResult::Drop,
+            other => {
+                return Err(invalid(format!(
+                    "result: expected \"success\", \"failure\" or \"drop\", found {other:?}"
+                )))
+            }
+        };
+        self.call(py, "record_send", |p| {
+            p.record_send(&token, &data_type, result, n)
+        })
+    }
+
+    /// Releases the engine; buffered and pending data are discarded (``flush`` and
+    /// ``poll_kept`` first to deliver them). Calls in flight finish; later calls raise
+    /// ``InvalidArgument``. Closing twice is allowed.
+    fn close(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(*state, State::Open(_)) {
+            *state = State::Closed;
+        }
+    }
+
+    /// True after ``close()`` (a poisoned processor is not closed: its calls raise
+    /// ``Poisoned``).
+    #[getter]
+    fn closed(&self) -> bool {
+        matches!(
+            *self.state.lock().unwrap_or_else(PoisonError::into_inner),
+            State::Closed
+        )
+    }
+
+    /// Returns the processor itself.
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Closes the processor; exceptions propagate.
+    #[pyo3(signature = (*_exc_info))]
+    fn __exit__(&self, _exc_info: &Bound<'_, PyTuple>) {
+        self.close();
+    }
+
+    fn __repr__(&self) -> String {
+        match &*self.state.lock().unwrap_or_else(PoisonError::into_inner) {
+            State::Open(_) => "<tailsampling.Processor open>".to_owned(),
+            State::Closed => "<tailsampling.Processor closed>".to_owned(),
+            State::Poisoned(at) => format!("<tailsampling.Processor poisoned in {at}>"),
+        }
+    }
+}
+
+/// Kept data or metrics to write upstream: ``POST`` ``body`` to
+/// ``{upstream}{path}?token={token}`` with ``Content-Type: {content_type}``.
+#[pyclass(frozen, module = "tailsampling", name = "Delivery")]
+pub struct PyDelivery {
+    /// The token (tenant) to write with.
+    #[pyo3(get)]
+    token: String,
+    /// ``"tracing"``, ``"logging"``, ``"rum"`` or ``"metric"``.
+    #[pyo3(get)]
+    data_type: &'static str,
+    /// ``/v1/write/<data_type>``.
+    #[pyo3(get)]
+    path: &'static str,
+    /// ``application/protobuf; proto=com.guance.Point``.
+    #[pyo3(get)]
+    content_type: &'static str,
+    /// A serialized ``point.PBPoints`` (never compressed); ``decode_points`` reads it.
+    #[pyo3(get)]
+    body: Py<PyBytes>,
+    /// The number of points in ``body``.
+    #[pyo3(get)]
+    points: u64,
+}
+
+impl PyDelivery {
+    fn new(py: Python<'_>, d: tailsampling::Delivery) -> Self {
+        PyDelivery {
+            body: PyBytes::new(py, &d.body).unbind(),
+            token: d.token,
+            data_type: d.data_type,
+            path: d.path,
+            content_type: d.content_type,
+            points: d.points,
+        }
+    }
+}
+
+#[pymethods]
+impl PyDelivery {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Delivery(token={}, data_type={}, path={}, points={}, body=<{} bytes>)",
+            repr(py, &self.token)?,
+            repr(py, self.data_type)?,
+            repr(py, self.path)?,
+            self.points,
+            self.body.bind(py).as_bytes().len()
+        ))
+    }
+}
