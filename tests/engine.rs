@@ -826,3 +826,50 @@ fn a_poll_with_nothing_due_returns_nothing() {
     assert_eq!(n(&s, "/total/accepted"), 0);
     assert_conserved(&s);
 }
+
+#[test]
+fn stats_flag_referenced_keys_never_observed_and_type_drift() {
+    let p = processor("");
+    p.set_config(
+        "tkn",
+        br#"{"version": 1, "trace": {"pipelines": [
+            {"name": "errors", "type": "condition", "condition": "{ status = \"error\" }", "action": "keep"},
+            {"name": "renamed", "type": "condition", "condition": "{ tenant_region = \"eu\" }", "action": "keep"},
+            {"name": "5xx", "type": "condition", "condition": "{ http_status_code = 500 }", "action": "keep"},
+            {"name": "nil-only", "type": "condition", "condition": "{ region_tag != nil }", "action": "drop"}]}}"#,
+    )
+    .expect("config");
+    assert_eq!(
+        p.stats()["tokens"]["tkn"]["drift"]["tracing"]["pipelines"],
+        serde_json::json!({}),
+        "nothing is flagged before a group was observed"
+    );
+    for i in 0..5 {
+        let id = format!("t{i}");
+        ok(
+            &p,
+            None,
+            &trace(
+                "tkn",
+                &id,
+                &[span(
+                    &id,
+                    "ok",
+                    vec![tag("http_status_code", "500"), tag("region_tag", "eu")],
+                )],
+            ),
+        );
+    }
+    p.flush();
+    let drift = &p.stats()["tokens"]["tkn"]["drift"]["tracing"];
+    assert_eq!(drift["observed_groups"], 5);
+    assert_eq!(drift["keys_over_limit"], 0);
+    assert_eq!(
+        drift["pipelines"],
+        serde_json::json!({
+            "trace.pipelines[1]": {"name": "renamed", "never_observed": ["tenant_region"], "type_mismatch": []},
+            "trace.pipelines[2]": {"name": "5xx", "never_observed": [], "type_mismatch": [
+                {"key": "http_status_code", "observed": ["tag"], "compared_with": ["int"]}]}
+        })
+    );
+}

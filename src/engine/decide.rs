@@ -4,6 +4,7 @@
 
 use super::group::Segment;
 use crate::config::Pipeline;
+use crate::schema::Observed;
 use crate::wire::{decompress_capped, FieldRef, Points, Value};
 
 /// Why a group was kept or dropped.
@@ -72,12 +73,14 @@ pub(crate) fn validated(seg: Segment, cap: usize) -> Option<(Box<[u8]>, u64)> {
 }
 
 /// Decides a group from its segments. `pipelines` is `None` when there is no config for the
-/// group at decision time. `cap` bounds each zstd segment's decompressed size.
+/// group at decision time. `cap` bounds each zstd segment's decompressed size. With
+/// `observe`, the fields of every point walked are recorded (live drift).
 pub(crate) fn decide(
     segments: Vec<Segment>,
     group_id_hash: u64,
     pipelines: Option<&[Pipeline]>,
     cap: usize,
+    mut observe: Option<&mut Observed>,
 ) -> Decision {
     let Some(pipelines) = pipelines else {
         return Decision::dropped(Why::NoConfig, 0);
@@ -106,7 +109,8 @@ pub(crate) fn decide(
                     return Decision::dropped(Why::DecodeError, points);
                 };
                 points += 1;
-                if best == first_possible {
+                let decided = best == first_possible;
+                if decided && observe.is_none() {
                     // Decided: only validate the rest (kept payloads must be well-formed).
                     if point.fields().any(|f| f.is_err()) {
                         return Decision::dropped(Why::DecodeError, points);
@@ -119,6 +123,16 @@ pub(crate) fn decide(
                         Ok(f) => scratch.push(f),
                         Err(_) => return Decision::dropped(Why::DecodeError, points),
                     }
+                }
+                if let Some(o) = observe.as_deref_mut() {
+                    for f in &scratch {
+                        if let Some(v) = &f.value {
+                            o.record(f.key, v);
+                        }
+                    }
+                }
+                if decided {
+                    continue;
                 }
                 for (i, p) in pipelines[..best].iter().enumerate() {
                     let matched = !p.never_matches()

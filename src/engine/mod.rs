@@ -573,12 +573,22 @@ impl Processor {
                 .unwrap_or(&[])
         });
         let enabled = section.map_or(BuiltinMetrics::all_of(g.data_type), |s| s.builtin_metrics);
-        let d = decide(
-            g.segments,
-            g.header.group_id_hash,
-            pipelines,
-            self.opts.max_decompressed_bytes,
-        );
+        let d = {
+            let mut observed = tenant.observed[g.data_type.index()].lock();
+            let observe = observed.wants(g.seq);
+            if observe {
+                observed.group();
+            }
+            let cap = self.opts.max_decompressed_bytes;
+            decide(
+                g.segments,
+                g.header.group_id_hash,
+                pipelines,
+                cap,
+                observe.then_some(&mut *observed),
+            )
+        };
+
         let (reason, name) = provenance(d.why, early, pipelines);
         if early {
             add(&c.early_decisions, 1);

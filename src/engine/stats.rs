@@ -13,7 +13,12 @@
 //!     "dropped": {"groups": 1, "packets": 3, "by_reason": {"pipeline": 1, "no_match": 2, ...}},
 //!     "early_decisions": 0, "late": {"kept": 0, "dropped": 0},
 //!     "decisions": {"tracing": {"keep-errors": {"kept": 3, "dropped": 0}}},
-//!     "config": {"version": 2, "changed_at_unix_nano": 0, "applied": 1, "ignored": 0, "rejected": 0}}}}
+//!     "configs": {"applied": 1, "ignored": 0, "rejected": 0},
+//!     "config": {"version": 2, "changed_at_unix_nano": 0},
+//!     "drift": {"tracing": {"observed_groups": 64, "observed_keys": 15, "keys_over_limit": 0,
+//!       "pipelines": {"trace.pipelines[1]": {"name": "keep-errors", "never_observed": ["sttaus"],
+//!         "type_mismatch": [{"key": "http_status_code", "observed": ["tag"], "compared_with": ["int"]}]}}}},
+//!     "held_bytes": 0}}}
 //! ```
 
 use std::collections::BTreeMap;
@@ -23,6 +28,7 @@ use serde_json::{json, Map, Value};
 
 use super::options::Options;
 use super::tenant::{get, Counters, Reason, Tenant};
+use crate::config::DataType;
 
 /// The counter values of one token, or their sum.
 #[derive(Default)]
@@ -127,6 +133,24 @@ pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> Va
                 None => Value::Null,
             },
         );
+        // Live drift: per data type with a config section, the pipelines whose referenced
+        // keys were never observed or only with types their comparisons never match.
+        let drift: Map<String, Value> = config
+            .as_ref()
+            .map(|i| {
+                DataType::ALL
+                    .iter()
+                    .filter_map(|dt| {
+                        let section = i.config.section(*dt)?;
+                        Some((
+                            dt.as_str().to_string(),
+                            t.observed[dt.index()].lock().drift(section),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        m.insert("drift".into(), Value::Object(drift));
         m.insert(
             "held_bytes".into(),
             json!(t.held.load(std::sync::atomic::Ordering::Relaxed)),

@@ -1,5 +1,6 @@
 //! Per-token state: the token's config, its share of the memory budget, its groups in age
-//! order (for early decisions), its counters and its built-in metrics.
+//! order (for early decisions), its counters, its built-in metrics and the fields observed in
+//! its data.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -9,6 +10,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::config::{Config, DataType};
 use crate::metrics::Builtin;
+use crate::schema::Observed;
 
 /// Why packets were dropped; each is counted separately (conservation, DESIGN.md §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,6 +135,8 @@ pub(crate) struct Tenant {
     pub(crate) order: Mutex<BTreeMap<u64, u64>>,
     pub(crate) counters: Counters,
     pub(crate) metrics: Mutex<TenantMetrics>,
+    /// Keys and types seen in decided groups, per data type (live drift).
+    pub(crate) observed: [Mutex<Observed>; 3],
 }
 
 impl Tenant {
@@ -143,6 +147,7 @@ impl Tenant {
             held: AtomicUsize::new(0),
             order: Mutex::new(BTreeMap::new()),
             counters: Counters::default(),
+            observed: Default::default(),
             metrics: Mutex::new(TenantMetrics {
                 builtin: Builtin::new(metrics_window),
                 by_pipeline: HashMap::new(),

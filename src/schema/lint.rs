@@ -138,7 +138,7 @@ struct Lint<'a> {
 }
 
 /// Under strict typing, whether a field of type `ty` can equal `value`.
-fn compatible(ty: FieldType, value: &LiteralValue) -> bool {
+pub(super) fn compatible(ty: FieldType, value: &LiteralValue) -> bool {
     match value {
         LiteralValue::Nil => true,
         LiteralValue::Str(_) => ty.is_string(),

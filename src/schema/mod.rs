@@ -20,12 +20,14 @@
 mod anchor;
 mod json;
 mod lint;
+mod observed;
 mod outline;
 mod report;
 mod sql;
 mod suggest;
 mod types;
 
+pub use observed::{Observed, MAX_OBSERVED_KEYS};
 pub use report::Report;
 pub use types::{FieldType, Schema, SchemaError};
 
