@@ -16,9 +16,9 @@ fn every_counter_is_reported_once_then_reset() {
     r.add_body_bytes("/v1/tail_sampling_v2", "tkn_b", 100);
     r.add_body_bytes("/v1/tail_sampling", "tkn_a", 40);
     r.add_body_bytes("/v1/tail_sampling_v2", "tkn_b", 50);
-    r.add_packet("tkn_a", 3);
-    r.add_packet("tkn_a", 4);
-    r.add_packet("tkn_b", 1);
+    r.add_packets("tkn_a", 1, 3);
+    r.add_packets("tkn_a", 1, 4);
+    r.add_packets("tkn_b", 1, 1);
     r.add_send("tkn_a", "tracing", SendResult::Success, 2);
     r.add_send("tkn_a", "tracing", SendResult::Success, 1);
     r.add_send("tkn_a", "tracing", SendResult::Drop, 5);
@@ -42,7 +42,7 @@ fn every_counter_is_reported_once_then_reset() {
     );
     assert_eq!(r.drain(78), None);
 
-    r.add_packet("tkn_b", 2);
+    r.add_packets("tkn_b", 1, 2);
     assert_eq!(
         render(r.drain(79)),
         [
@@ -58,7 +58,7 @@ fn zero_counters_are_not_reported() {
     r.add_body_bytes("/v1/tail_sampling", "t", 0);
     r.add_send("t", "tracing", SendResult::Success, 0);
     assert_eq!(r.drain(1), None);
-    r.add_packet("t", 0);
+    r.add_packets("t", 1, 0);
     assert_eq!(
         render(r.drain(-5)),
         ["dataway_http_tail_sampling_trace_total=1 @-5 {token=t}"]

@@ -283,10 +283,11 @@ impl Processor {
         };
         match &status {
             Ok(_) => {
-                add(&tenant.counters.accepted, 1);
-                let mut rt = self.runtime.lock();
-                rt.add_body_bytes(INGEST_API, token, body.len() as u64);
-                rt.add_packet(token, u64::try_from(p.point_count).unwrap_or(0));
+                let c = &tenant.counters;
+                add(&c.accepted, 1);
+                add(&c.runtime_body_bytes, body.len() as u64);
+                add(&c.runtime_packets, 1);
+                add(&c.runtime_points, u64::try_from(p.point_count).unwrap_or(0));
             }
             Err(e) if e.status() == Status::Busy => add(&tenant.counters.busy, 1),
             Err(_) => {}
@@ -673,7 +674,22 @@ impl Processor {
             .collect();
         out.sort_by(|a, b| a.token.cmp(&b.token));
         if let Some(token) = &self.opts.default_token {
-            if let Some((body, points)) = self.runtime.lock().drain(now) {
+            let mut rt = self.runtime.lock();
+            // Per-token ingest counts live in atomics (no lock on the ingest path) until now.
+            for t in &tenants {
+                let c = &t.counters;
+                let take = |a: &AtomicU64| a.swap(0, Ordering::Relaxed);
+                let (bytes, packets, points) = (
+                    take(&c.runtime_body_bytes),
+                    take(&c.runtime_packets),
+                    take(&c.runtime_points),
+                );
+                if packets > 0 {
+                    rt.add_body_bytes(INGEST_API, &t.token, bytes);
+                    rt.add_packets(&t.token, packets, points);
+                }
+            }
+            if let Some((body, points)) = rt.drain(now) {
                 out.push(Delivery::metric(token, body, points));
             }
         }

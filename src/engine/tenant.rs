@@ -76,6 +76,11 @@ pub(crate) struct Counters {
     pub(crate) configs_applied: AtomicU64,
     pub(crate) configs_ignored: AtomicU64,
     pub(crate) configs_rejected: AtomicU64,
+    /// Runtime counters (`dataway_aggregate`) since the last report: body bytes, packets,
+    /// points of accepted packets.
+    pub(crate) runtime_body_bytes: AtomicU64,
+    pub(crate) runtime_packets: AtomicU64,
+    pub(crate) runtime_points: AtomicU64,
 }
 
 pub(crate) fn add(c: &AtomicU64, n: u64) {

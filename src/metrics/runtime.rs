@@ -73,11 +73,12 @@ impl Runtime {
         }
     }
 
-    /// One received packet: `dataway_http_tail_sampling_trace_total{token}` += 1 and
+    /// `packets` received packets carrying `points` points in all:
+    /// `dataway_http_tail_sampling_trace_total{token}` += `packets` and
     /// `dataway_http_tail_sampling_span_total{token}` += `points`.
-    pub fn add_packet(&mut self, token: &str, points: u64) {
+    pub fn add_packets(&mut self, token: &str, packets: u64, points: u64) {
         bump(&mut self.tokens, token, |c| {
-            add(&mut c.packets, 1);
+            add(&mut c.packets, packets);
             add(&mut c.points, points);
         });
     }
