@@ -9,8 +9,8 @@ CARGO ?= cargo
 demo:
 	$(CARGO) run --release --quiet --bin tailsampling -- demo
 
-## test: every test and lint (Rust, C and Python; Go joins with its issue).
-test: lint rust-test c-test py-test
+## test: every test and lint (Rust, C, Go and Python).
+test: lint rust-test c-test go-test py-test
 
 # Clippy runs twice: the default features, and with the test-only `test-panic` export.
 lint:
@@ -62,3 +62,6 @@ py-test: py-tools
 	PYTHONDONTWRITEBYTECODE=1 $(PY)/venv/bin/python -m pytest -p no:cacheprovider -q python/tests
 	cd $(PY) && venv/bin/python -m mypy.stubtest tailsampling
 	MYPY_CACHE_DIR=$(PY)/mypy-cache $(PY)/venv/bin/python -m mypy --strict python/tests
+
+## go-test, go-header, go-bench: the Go package and Dataway host (see bindings/go/go.mk).
+include bindings/go/go.mk

@@ -27,7 +27,7 @@ CARGO_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -
 ABI_VERSION := $(shell sed -n 's/^.define TS_ABI_VERSION //p' include/tailsampling.h)
 CBINDGEN_RUN = $(CBINDGEN) --quiet --config cbindgen.toml src/ffi/mod.rs --output
 
-.PHONY: header header-check cbindgen-version install c-test
+.PHONY: header header-check cbindgen-version install capi-stage c-test
 
 cbindgen-version:
 	@v="$$($(CBINDGEN) --version 2>/dev/null)"; [ "$$v" = "cbindgen $(CBINDGEN_VERSION)" ] || { \
@@ -60,11 +60,15 @@ install:
 	    -e 's|@VERSION@|$(CARGO_VERSION)|' -e 's|@ABI@|$(ABI_VERSION)|' -e "s|@NATIVE_LIBS@|$$native|" \
 	    bindings/c/tailsampling.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/tailsampling.pc
 
-# The C tests run against a staged install, exactly as an integrator builds: header,
-# libtailsampling.a and `pkg-config --cflags --libs tailsampling`.
-c-test: header-check
+# The staged install the C and Go tests link against (bindings/go/go.mk): one dev build with
+# `test-panic`, made once per `make` run whichever of them asks first.
+capi-stage:
 	@rm -rf $(CAPI_OUT)/stage
 	@$(MAKE) --no-print-directory install PREFIX=$(abspath $(CAPI_OUT))/stage CAPI_PROFILE=dev \
 	  CAPI_FEATURES=test-panic
+
+# The C tests run against a staged install, exactly as an integrator builds: header,
+# libtailsampling.a and `pkg-config --cflags --libs tailsampling`.
+c-test: header-check capi-stage
 	CARGO_VERSION=$(CARGO_VERSION) bindings/c/tests/run.sh $(abspath $(CAPI_OUT))/stage \
 	  $(abspath $(CAPI_OUT))/build $(abspath $(CAPI_OUT))/rustc-dev.log

@@ -1,0 +1,3 @@
+module github.com/tailsampling/tailsampling-go
+
+go 1.24

@@ -1,0 +1,87 @@
+package tailsampling
+
+// Stats are the engine statistics (Processor.Stats): every accepted packet is, at any moment,
+// pending, buffered, kept or dropped, per token and in total.
+type Stats struct {
+	// Memory is the global memory budget.
+	Memory struct {
+		// HeldBytes is the payload bytes buffered and pending now.
+		HeldBytes uint64 `json:"held_bytes"`
+		// LimitBytes is Options.MemoryLimitBytes.
+		LimitBytes uint64 `json:"limit_bytes"`
+	} `json:"memory"`
+	// Total sums the counters of every token.
+	Total Counters `json:"total"`
+	// Tokens holds the counters of each token the engine has seen.
+	Tokens map[string]TokenStats `json:"tokens"`
+}
+
+// Counters count packets and groups through the engine, for one token or in total.
+type Counters struct {
+	// Accepted counts the packets ingested with StatusOK or StatusPending.
+	Accepted uint64 `json:"accepted"`
+	// RefusedBusy counts the packets refused with StatusBusy (not accepted).
+	RefusedBusy uint64 `json:"refused_busy"`
+	// Pending is what waits for a config now.
+	Pending struct {
+		Packets uint64 `json:"packets"`
+		Bytes   uint64 `json:"bytes"`
+	} `json:"pending"`
+	// Buffered is what waits for a decision now.
+	Buffered struct {
+		Groups  uint64 `json:"groups"`
+		Packets uint64 `json:"packets"`
+		Bytes   uint64 `json:"bytes"`
+	} `json:"buffered"`
+	// Kept counts what was decided kept (and handed to PollKept).
+	Kept struct {
+		Groups  uint64 `json:"groups"`
+		Packets uint64 `json:"packets"`
+	} `json:"kept"`
+	// Dropped counts what was dropped, by decision or for a counted reason.
+	Dropped struct {
+		Groups  uint64 `json:"groups"`
+		Packets uint64 `json:"packets"`
+		// ByReason counts dropped packets by reason ("pipeline", "no_match", "no_config", …).
+		ByReason map[string]uint64 `json:"by_reason"`
+	} `json:"dropped"`
+	// EarlyDecisions counts groups decided before their TTL to stay within memory.
+	EarlyDecisions uint64 `json:"early_decisions"`
+	// Late counts packets that arrived after their group was decided, by that decision.
+	Late struct {
+		Kept    uint64 `json:"kept"`
+		Dropped uint64 `json:"dropped"`
+	} `json:"late"`
+	// Configs counts SetConfig outcomes.
+	Configs struct {
+		Applied  uint64 `json:"applied"`
+		Ignored  uint64 `json:"ignored"`
+		Rejected uint64 `json:"rejected"`
+	} `json:"configs"`
+}
+
+// Conserved reports whether every accepted packet is accounted for:
+// Accepted == Pending.Packets + Buffered.Packets + Kept.Packets + Dropped.Packets. It holds
+// at any quiescent moment (no call in flight).
+func (c *Counters) Conserved() bool {
+	return c.Accepted == c.Pending.Packets+c.Buffered.Packets+c.Kept.Packets+c.Dropped.Packets
+}
+
+// TokenStats are the statistics of one token.
+type TokenStats struct {
+	Counters
+	// HeldBytes is the payload bytes of this token buffered and pending now.
+	HeldBytes uint64 `json:"held_bytes"`
+	// Decisions counts decided groups by data type, then by deciding pipeline.
+	Decisions map[string]map[string]struct {
+		Kept    uint64 `json:"kept"`
+		Dropped uint64 `json:"dropped"`
+	} `json:"decisions"`
+	// Config describes the config in force; nil when the token has none.
+	Config *struct {
+		// Version is the config's top-level version.
+		Version int64 `json:"version"`
+		// ChangedAtUnixNano is when it was applied, on the processor's clock.
+		ChangedAtUnixNano int64 `json:"changed_at_unix_nano"`
+	} `json:"config"`
+}
