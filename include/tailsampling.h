@@ -178,6 +178,22 @@ typedef struct ts_buf {
 } ts_buf;
 
 /**
+ * What `ts_peek_packet` reads of a `DataPacket`.
+ */
+typedef struct ts_packet_info {
+  /**
+   * The `Guance-Pick-Key` Datakit sends with the packet: `group_id_hash` for traces, the
+   * group's key (token, data type, group key and id) for logging and RUM. A proxy routes
+   * the packet to `backends[pick_key % n]` so every packet of a group meets on one backend.
+   */
+  uint64_t pick_key;
+  /**
+   * `DataPacket.payload_compression`: 0 raw, 1 zstd.
+   */
+  int32_t payload_compression;
+} ts_packet_info;
+
+/**
  * Success (HTTP 200).
  */
 #define TS_OK 0
@@ -530,6 +546,30 @@ ts_status ts_validate_config(const char *config_json,
                              size_t schema_len,
                              struct ts_buf *report_json,
                              struct ts_error **err);
+
+/**
+ * Reads the routing facts of one `DataPacket`, `body[0..body_len]`, without a processor:
+ * the pick key (for a proxy whose request carries no `Guance-Pick-Key` header) and the
+ * payload compression (`/v1/tail_sampling` answers 415 to zstd so Datakit falls back to
+ * `/v1/tail_sampling_v2`). `token[0..token_len]` is the request's token, as for `ts_ingest`.
+ *
+ * Makes the same header checks as `ts_ingest`, with the same statuses, and reads only the
+ * header: the payload is neither decompressed nor walked. On success `*out` is written.
+ *
+ * Returns `TS_OK`, `TS_DECODE_ERROR`, `TS_UNSUPPORTED` (data type or compression),
+ * `TS_TOKEN_MISMATCH`, `TS_INVALID_ARGUMENT` (NULL `out`, bad UTF-8 token, `(NULL, n > 0)`,
+ * no token at all), `TS_PANIC`. Thread-safe.
+ *
+ * # Safety
+ * `token` and `body` are NULL or valid for reads of their lengths; `out` and `err` are NULL
+ * or valid for a write.
+ */
+ts_status ts_peek_packet(const char *token,
+                         size_t token_len,
+                         const uint8_t *body,
+                         size_t body_len,
+                         struct ts_packet_info *out,
+                         struct ts_error **err);
 
 #ifdef __cplusplus
 }  // extern "C"

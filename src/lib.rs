@@ -21,7 +21,7 @@ pub mod schema;
 pub mod wire;
 pub mod workload;
 
-pub use engine::{Delivery, Error, Options, Processor, Status};
+pub use engine::{peek_packet, Delivery, Error, Options, PacketInfo, Processor, Status};
 pub use schema::{validate_config, Report, SchemaError};
 
 /// The crate version, as in `Cargo.toml`.

@@ -462,6 +462,103 @@ fn validate_config_reports() {
     );
 }
 
+/// `ts_peek_packet` into `(status, info, error message)`.
+fn peek(token: &[u8], body: &[u8]) -> (u32, ts_packet_info, String) {
+    let mut info = ts_packet_info::default();
+    let mut err = ptr::null_mut();
+    let st = unsafe {
+        ts_peek_packet(
+            token.as_ptr().cast(),
+            token.len(),
+            body.as_ptr(),
+            body.len(),
+            Some(&mut info),
+            Some(&mut err),
+        )
+    };
+    let msg = if st == TS_OK {
+        String::new()
+    } else {
+        take(err).1
+    };
+    (st, info, msg)
+}
+
+#[test]
+fn peek_packet_reads_the_pick_key_and_compression_with_ingest_checks() {
+    const TOKEN: &str = "tkn_0123456789abcdef";
+    let spans = [span("t", "ok", vec![])];
+    // The pick keys Datakit sends (vectors of src/wire/hash.rs): the trace id hash for
+    // traces, the group's key for logging and RUM; the packet's own token or the request's.
+    let trace = packet(
+        "",
+        "tracing",
+        "",
+        "4bf92f3577b34da6a3ce929d0e0e4736",
+        &spans,
+    );
+    let logging = packet("", "logging", "service", "checkout", &spans);
+    let rum = packet(TOKEN, "rum", "session_id", "s-1", &spans);
+    for (p, token, want) in [
+        (&trace, TOKEN, 0xb878_f5fd_59bc_5892),
+        (&logging, TOKEN, 0xdf14_7025_a449_e51d),
+        (&rum, "", 0x72f2_a71c_f5f3_db62),
+        (&rum, TOKEN, 0x72f2_a71c_f5f3_db62),
+    ] {
+        let (st, info, msg) = peek(token.as_bytes(), &p.encode_to_vec());
+        assert_eq!(
+            (st, info.pick_key, info.payload_compression),
+            (TS_OK, want, 0),
+            "{msg}"
+        );
+    }
+    let (st, info, _) = peek(b"", &zstd(rum.clone()).encode_to_vec());
+    assert_eq!((st, info.payload_compression), (TS_OK, 1));
+    // The refusals of ts_ingest, with the same statuses.
+    let mut bad_compression = rum.clone();
+    bad_compression.payload_compression = 7;
+    for (token, body, status, needle) in [
+        (&b""[..], b"\x0a\xff\xff".to_vec(), TS_DECODE_ERROR, ""),
+        (b"other", rum.encode_to_vec(), TS_TOKEN_MISMATCH, "token"),
+        (
+            b"ab\xff",
+            rum.encode_to_vec(),
+            TS_INVALID_ARGUMENT,
+            "not UTF-8",
+        ),
+        (b"", trace.encode_to_vec(), TS_INVALID_ARGUMENT, "no token"),
+        (
+            b"",
+            packet("t", "metric", "", "x", &spans).encode_to_vec(),
+            TS_UNSUPPORTED,
+            "data_type",
+        ),
+        (
+            b"",
+            bad_compression.encode_to_vec(),
+            TS_UNSUPPORTED,
+            "payload_compression 7",
+        ),
+    ] {
+        let (st, info, msg) = peek(token, &body);
+        assert_eq!((st, info.pick_key), (status, 0), "{msg}");
+        assert!(msg.contains(needle), "{msg:?} lacks {needle:?}");
+    }
+    let mut err = ptr::null_mut();
+    let body = rum.encode_to_vec();
+    let st = unsafe {
+        ts_peek_packet(
+            ptr::null(),
+            0,
+            body.as_ptr(),
+            body.len(),
+            None,
+            Some(&mut err),
+        )
+    };
+    assert_eq!((st, take(err).1), (TS_INVALID_ARGUMENT, "out: NULL".into()));
+}
+
 #[test]
 fn statuses_versions_and_errors_without_a_processor() {
     assert_eq!(ts_abi_version(), TS_ABI_VERSION);

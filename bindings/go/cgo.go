@@ -55,6 +55,8 @@ package tailsampling
 #cgo nocallback ts_buf_free
 #cgo noescape ts_validate_config
 #cgo nocallback ts_validate_config
+#cgo noescape ts_peek_packet
+#cgo nocallback ts_peek_packet
 
 #include "tailsampling.h"
 */

@@ -288,6 +288,31 @@ func TestZstdPayload(t *testing.T) {
 	}
 }
 
+// PeekPacket: the pick keys Datakit sends (vectors of src/wire/hash.rs), the payload
+// compression, and Ingest's header checks.
+func TestPeekPacket(t *testing.T) {
+	const token = "tkn_0123456789abcdef"
+	for _, c := range []struct {
+		p    pbtest.Packet
+		want uint64
+	}{
+		{pbtest.Packet{DataType: "tracing", RawGroupID: "4bf92f3577b34da6a3ce929d0e0e4736"}, 0xb878f5fd59bc5892},
+		{pbtest.Packet{DataType: "logging", GroupKey: "service", RawGroupID: "checkout"}, 0xdf147025a449e51d},
+		{pbtest.Packet{Token: token, DataType: "rum", GroupKey: "session_id", RawGroupID: "s-1", Compression: 1}, 0x72f2a71cf5f3db62},
+	} {
+		info, err := ts.PeekPacket(token, c.p.Encode())
+		if err != nil || info.PickKey != c.want || info.Zstd() != (c.p.Compression == 1) {
+			t.Errorf("%s: %+v %v, want pick key %#x", c.p.DataType, info, err, c.want)
+		}
+	}
+	_, err := ts.PeekPacket("", []byte{0x0a, 0xff, 0xff})
+	wantErr(t, err, ts.ErrDecode, "")
+	_, err = ts.PeekPacket("other", pbtest.Trace(token, "t", "ok"))
+	wantErr(t, err, ts.ErrTokenMismatch, "token")
+	_, err = ts.PeekPacket("", pbtest.Trace("", "t", "ok"))
+	wantErr(t, err, ts.ErrInvalidArgument, "no token")
+}
+
 func TestRecordSend(t *testing.T) {
 	p := manual(t, ts.Options{DefaultToken: "tkn_dw"})
 	for _, r := range []ts.SendResult{ts.SendSuccess, ts.SendFailure, ts.SendDrop} {

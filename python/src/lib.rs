@@ -36,6 +36,7 @@ fn _tailsampling(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(wire::pack, m)?)?;
     m.add_function(wrap_pyfunction!(wire::decode_points, m)?)?;
     m.add_function(wrap_pyfunction!(wire::decode_packet, m)?)?;
+    m.add_function(wrap_pyfunction!(wire::peek_packet, m)?)?;
     m.add_function(wrap_pyfunction!(_run_cli, m)?)?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Tooling over the wire format: `pack` (point dicts → `DataPacket`s, grouped as Datakit
 //! does, by [`tailsampling::wire::pack`]), `decode_points` (a `PBPoints` payload, walked by
-//! [`Points`]) and `decode_packet` (a `DataPacket`, by [`PacketRef`]).
+//! [`Points`]), `decode_packet` (a `DataPacket`, by [`PacketRef`]) and `peek_packet` (its
+//! routing facts, by [`tailsampling::peek_packet`]).
 
 use prost::Message;
 use pyo3::conversion::FromPyObjectOwned;
@@ -14,7 +15,7 @@ use tailsampling::wire::{
 };
 
 use crate::convert::bytes_of;
-use crate::errors::{invalid, wire_err};
+use crate::errors::{invalid, to_py_err, wire_err};
 
 /// The keys of a point dict.
 const POINT_KEYS: [&str; 4] = ["measurement", "tags", "fields", "time"];
@@ -265,5 +266,27 @@ pub fn decode_packet<'py>(
         .detach(|| p.payload(DEFAULT_MAX_DECOMPRESSED))
         .map_err(wire_err)?;
     d.set_item("points", points_list(py, &payload)?)?;
+    Ok(d)
+}
+
+/// Reads the routing facts of an encoded ``DataPacket`` as the engine does, without a
+/// processor: ``pick_key``, the ``Guance-Pick-Key`` Datakit sends (``group_id_hash`` for
+/// traces, the group's key for logging and RUM; a proxy routes to
+/// ``backends[pick_key % n]``), and ``payload_compression`` (0 raw, 1 zstd). ``token`` is the
+/// request's token, as for ``Processor.ingest`` (empty: the packet's own). Makes ``ingest``'s
+/// header checks: raises ``DecodeError``, ``Unsupported``, ``TokenMismatch`` or
+/// ``InvalidArgument``.
+#[pyfunction]
+#[pyo3(signature = (body, token = ""))]
+pub fn peek_packet<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    token: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let body = bytes_of(body, "body")?;
+    let info = tailsampling::peek_packet(Some(token), &body).map_err(to_py_err)?;
+    let d = PyDict::new(py);
+    d.set_item("pick_key", info.pick_key)?;
+    d.set_item("payload_compression", info.payload_compression)?;
     Ok(d)
 }

@@ -8,7 +8,8 @@ typed API and ``python -m tailsampling help`` for the command line.
 - ``Processor(**options)``: ingest ``DataPacket`` bodies, push configs, poll kept data and
   metrics (``Delivery``), ``stats()``.
 - ``validate_config(config)``: a ``Report`` of ``Finding`` s, as ``tailsampling check``.
-- ``pack``, ``decode_points``, ``decode_packet``: build and inspect wire data.
+- ``pack``, ``decode_points``, ``decode_packet``, ``peek_packet``: build and inspect wire
+  data.
 - ``Status`` and the exceptions, all subclasses of ``Error``.
 """
 
@@ -32,6 +33,7 @@ from tailsampling._tailsampling import (
     decode_packet,
     decode_points,
     pack,
+    peek_packet,
     validate_config,
 )
 
@@ -55,5 +57,6 @@ __all__ = [
     "decode_packet",
     "decode_points",
     "pack",
+    "peek_packet",
     "validate_config",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "decode_packet",
     "decode_points",
     "pack",
+    "peek_packet",
     "validate_config",
 ]
 
@@ -35,6 +36,12 @@ _Bytes = bytes | bytearray | memoryview
 _Json = str | bytes | bytearray | memoryview | dict[str, Any]
 # An option value: durations are Go duration strings ("10m") or integer nanoseconds.
 _OptionValue = str | int | float | bool | None
+
+class _PacketInfo(TypedDict):
+    """What ``peek_packet`` reads of a packet."""
+
+    pick_key: int
+    payload_compression: int
 
 class _Point(TypedDict):
     """A decoded point."""
@@ -351,4 +358,14 @@ def decode_packet(body: _Bytes) -> dict[str, Any]:
     ``root_duration_us``, ``max_nonroot_duration_us``) plus ``points``, the decoded points of
     the (decompressed) payload. Raises ``DecodeError``, ``Unsupported`` (payload
     compression) or ``TooLarge`` (the payload decompresses to more than 64 MiB).
+    """
+
+def peek_packet(body: _Bytes, token: str = "") -> _PacketInfo:
+    """Reads the routing facts of an encoded ``DataPacket`` as the engine does, without a
+    processor: ``pick_key``, the ``Guance-Pick-Key`` Datakit sends (``group_id_hash`` for
+    traces, the group's key for logging and RUM; a proxy routes to
+    ``backends[pick_key % n]``), and ``payload_compression`` (0 raw, 1 zstd). ``token`` is the
+    request's token, as for ``Processor.ingest`` (empty: the packet's own). Makes ``ingest``'s
+    header checks: raises ``DecodeError``, ``Unsupported``, ``TokenMismatch`` or
+    ``InvalidArgument``.
     """

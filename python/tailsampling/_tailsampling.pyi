@@ -20,6 +20,7 @@ from tailsampling import __version__ as __version__
 from tailsampling import decode_packet as decode_packet
 from tailsampling import decode_points as decode_points
 from tailsampling import pack as pack
+from tailsampling import peek_packet as peek_packet
 from tailsampling import validate_config as validate_config
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "pack",
     "decode_points",
     "decode_packet",
+    "peek_packet",
     "_run_cli",
 ]
 

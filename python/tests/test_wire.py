@@ -1,4 +1,4 @@
-"""``pack``, ``decode_points`` and ``decode_packet``: round trips, header fields, grouping,
+"""``pack``, ``decode_points``, ``decode_packet`` and ``peek_packet``: round trips, header fields, grouping,
 zstd, and errors."""
 
 from __future__ import annotations
@@ -137,3 +137,14 @@ def test_decode_errors() -> None:
     with pytest.raises(ts.DecodeError, match="zstd"):
         ts.decode_packet(packet + b"\x70\x01")  # claims zstd; the payload is raw
     assert ts.decode_points(b"") == []
+
+
+def test_peek_packet_reads_pick_keys_and_compression_with_ingest_checks() -> None:
+    token = "tkn_0123456789abcdef"
+    (trace,) = ts.pack(spans("4bf92f3577b34da6a3ce929d0e0e4736", 2), token, "tracing")
+    assert ts.peek_packet(trace) == {"pick_key": 0xB878F5FD59BC5892, "payload_compression": 0}
+    assert ts.peek_packet(trace, token)["pick_key"] == fnv1a64(b"4bf92f3577b34da6a3ce929d0e0e4736")
+    with pytest.raises(ts.TokenMismatch):
+        ts.peek_packet(trace, "another")
+    with pytest.raises(ts.DecodeError):
+        ts.peek_packet(b"\x0a\xff\xff", token)

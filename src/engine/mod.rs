@@ -13,6 +13,7 @@ mod error;
 mod group;
 mod options;
 mod outbox;
+mod peek;
 mod pending;
 mod shard;
 mod stats;
@@ -29,10 +30,11 @@ use parking_lot::{Mutex, RwLock};
 pub use error::{Error, Status};
 pub use options::{ClockMode, LateData, Options, OptionsError};
 pub use outbox::{Delivery, CONTENT_TYPE};
+pub use peek::{peek_packet, PacketInfo};
 
 use crate::config::{BuiltinMetrics, Config, DataType, Pipeline, Section};
 use crate::metrics::{Runtime, Sample, SendResult};
-use crate::wire::{group_key_hash, PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
+use crate::wire::{group_key_hash, PacketRef};
 use clock::{secs, Clock};
 use decide::{decide, validated, Why};
 use group::{metric_time, Group, Header, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
@@ -239,42 +241,11 @@ impl Processor {
                 ),
             ));
         }
-        let p =
-            PacketRef::decode(body).map_err(|e| Error::new(Status::DecodeError, e.to_string()))?;
-        let token = match (token.filter(|t| !t.is_empty()), p.token) {
-            (Some(given), own) if !own.is_empty() && own != given => {
-                return Err(Error::new(
-                    Status::TokenMismatch,
-                    "DataPacket.token differs from the authenticated token",
-                ))
-            }
-            (Some(given), _) => given,
-            (None, own) if !own.is_empty() => own,
-            (None, _) => {
-                return Err(Error::new(
-                    Status::InvalidArgument,
-                    "no token: pass the authenticated token or set DataPacket.token",
-                ))
-            }
-        };
-        let dt = DataType::from_wire(p.data_type).ok_or_else(|| {
-            Error::new(
-                Status::Unsupported,
-                format!(
-                    "DataPacket.data_type {:?} is not tracing, logging or rum",
-                    p.data_type
-                ),
-            )
-        })?;
-        if !matches!(p.payload_compression, COMPRESSION_NONE | COMPRESSION_ZSTD) {
-            return Err(Error::new(
-                Status::Unsupported,
-                format!(
-                    "DataPacket.payload_compression {} is not 0 (none) or 1 (zstd)",
-                    p.payload_compression
-                ),
-            ));
-        }
+        let peek::Header {
+            packet: p,
+            token,
+            data_type: dt,
+        } = peek::header(token, body)?;
         let tenant = self.tenant(token);
         let status = if tenant.config().is_some_and(|c| c.section(dt).is_some()) {
             self.admit(&tenant, &p, false).map(|()| Status::Ok)

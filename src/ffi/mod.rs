@@ -38,8 +38,11 @@ mod buf;
 
 mod validate;
 
+mod peek;
+
 pub use buf::{ts_buf, ts_buf_free, ts_deliveries, ts_deliveries_free, ts_delivery};
 pub use error::{ts_error, ts_error_code, ts_error_free, ts_error_message};
+pub use peek::{ts_packet_info, ts_peek_packet};
 #[cfg(feature = "test-panic")]
 pub use processor::ts__test_panic;
 pub use processor::{

@@ -335,6 +335,34 @@ static void test_validate_config(void) {
   CHECK(report.data == NULL && report.len == 0);
 }
 
+static void test_peek_packet(void) {
+  ts_packet_info info = {0};
+  ts_error *err = NULL;
+  pb_buf trace = {0}, anon = {0};
+  const char garbage[] = "\x0a\xff\xff";
+
+  /* A trace's pick key is its group_id_hash, FNV-1a 64 of the trace id (REFERENCE.md §1). */
+  pb_trace(&trace, "tkn", "4bf92f3577b34da6a3ce929d0e0e4736", "ok");
+  pb_trace(&anon, NULL, "t", "ok");
+  CHECK_ERR(ts_peek_packet("tkn", 3, trace.data, trace.len, &info, &err), &err, TS_OK, NULL);
+  CHECK(info.pick_key == 0xb878f5fd59bc5892ULL && info.payload_compression == 0);
+  CHECK_ERR(ts_peek_packet(NULL, 0, trace.data, trace.len, &info, &err), &err, TS_OK, NULL);
+
+  /* The header checks of ts_ingest, and the output untouched on failure. */
+  info.pick_key = 42;
+  CHECK_ERR(ts_peek_packet("other", 5, trace.data, trace.len, &info, &err), &err, TS_TOKEN_MISMATCH,
+            "token");
+  CHECK_ERR(ts_peek_packet(NULL, 0, anon.data, anon.len, &info, &err), &err, TS_INVALID_ARGUMENT,
+            "no token");
+  CHECK_ERR(ts_peek_packet(NULL, 0, (const uint8_t *)garbage, 3, &info, &err), &err,
+            TS_DECODE_ERROR, NULL);
+  CHECK_ERR(ts_peek_packet(NULL, 0, trace.data, trace.len, NULL, &err), &err, TS_INVALID_ARGUMENT,
+            "out: NULL");
+  CHECK(info.pick_key == 42);
+  pb_free(&trace);
+  pb_free(&anon);
+}
+
 static void test_poisoning(void) {
   ts_processor *p = new_processor(NULL);
   ts_error *err = NULL;
@@ -360,6 +388,7 @@ int main(void) {
   test_refusals();
   test_null_processor_and_untouched_outputs();
   test_validate_config();
+  test_peek_packet();
   test_poisoning();
   printf("test_api: ok\n");
   return 0;

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	ts "github.com/tailsampling/tailsampling-go"
 	"github.com/tailsampling/tailsampling-go/internal/pbtest"
 )
 
@@ -85,11 +86,11 @@ func TestEndToEnd(t *testing.T) {
 		if dataType == "logging" {
 			pk.GroupKey = "service"
 		}
-		h, err := readHeader(pk.Encode())
+		info, err := ts.PeekPacket(token, pk.Encode())
 		if err != nil {
 			t.Fatal(err)
 		}
-		g.pick = h.pickKey(token)
+		g.pick = info.PickKey
 		groups[token+"/"+g.id] = g
 		return g
 	}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+
+	ts "github.com/tailsampling/tailsampling-go"
 )
 
 // proxy routes tail-sampling requests to standalone Dataways: a packet to
@@ -33,11 +35,11 @@ func newProxy(cfg *config, log *slog.Logger) *proxy {
 func (p *proxy) ingest(ctx context.Context, r *tsRequest) reply {
 	key, err := strconv.ParseUint(r.header.Get(headerPickKey), 10, 64)
 	if err != nil {
-		h, err := readHeader(r.body)
+		info, err := ts.PeekPacket(r.token, r.body)
 		if err != nil {
-			return errorReply(http.StatusBadRequest, "decode_error", err.Error())
+			return engineErrorReply(err)
 		}
-		key = h.pickKey(r.token)
+		key = info.PickKey
 	}
 	return p.forward(ctx, p.backends[key%uint64(len(p.backends))], r, key)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"maps"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	ts "github.com/tailsampling/tailsampling-go"
 )
 
 // The Dataway tail-sampling APIs and headers (REFERENCE.md §1).
@@ -56,6 +59,15 @@ func errorReply(code int, errorCode, msg string) reply {
 		Message   string `json:"message"`
 	}{errorCode, msg})
 	return reply{code: code, contentType: "application/json", body: b}
+}
+
+// engineErrorReply answers an engine error with its status's HTTP code and name.
+func engineErrorReply(err error) reply {
+	var e *ts.Error
+	if errors.As(err, &e) {
+		return errorReply(e.Code.StatusHTTP(), e.Code.String(), err.Error())
+	}
+	return errorReply(http.StatusInternalServerError, "internal", err.Error())
 }
 
 // server is the HTTP front of both modes: request checks, body limits, /metrics, /healthz,

@@ -69,7 +69,7 @@ func (s *standalone) ingest(_ context.Context, r *tsRequest) reply {
 	if r.api == apiV1 {
 		// The header check (server.serve) covers Datakits that announce zstd; this one the
 		// packets themselves. A packet that does not decode is the engine's to report.
-		if h, err := readHeader(r.body); err == nil && h.compression == 1 {
+		if info, err := ts.PeekPacket(r.token, r.body); err == nil && info.Zstd() {
 			return errorReply(http.StatusUnsupportedMediaType, ts.StatusUnsupported.String(),
 				apiV1+" takes raw payloads: send zstd payloads to "+apiV2)
 		}
@@ -90,11 +90,7 @@ func (s *standalone) setConfig(_ context.Context, r *tsRequest) reply {
 	applied, err := s.proc.SetConfig(r.token, r.body)
 	if err != nil {
 		s.failed("set config", err)
-		var e *ts.Error
-		if errors.As(err, &e) {
-			return errorReply(e.Code.StatusHTTP(), e.Code.String(), err.Error())
-		}
-		return errorReply(http.StatusInternalServerError, "internal", err.Error())
+		return engineErrorReply(err)
 	}
 	s.log.Info("config", "token", r.token, "applied", applied)
 	return reply{code: http.StatusOK}
