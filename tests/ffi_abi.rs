@@ -462,6 +462,70 @@ fn validate_config_reports() {
     );
 }
 
+/// `ts_apply_config` into `(status, applied)`.
+fn apply_config(p: &Proc, token: &str, config: &str) -> (u32, bool) {
+    let mut applied = false;
+    let st = unsafe {
+        ts_apply_config(
+            p.get(),
+            token.as_ptr().cast(),
+            token.len(),
+            config.as_ptr().cast(),
+            config.len(),
+            Some(&mut applied),
+            None,
+        )
+    };
+    (st, applied)
+}
+
+#[test]
+fn apply_config_says_whether_the_config_was_applied() {
+    let p = Proc::manual();
+    let v = |version: u32| format!(r#"{{"version": {version}, "trace": {{"pipelines": []}}}}"#);
+    assert_eq!(apply_config(&p, "tkn", &v(1)), (TS_OK, true));
+    // Datakit's re-send: the same version is ignored, whatever the text.
+    assert_eq!(apply_config(&p, "tkn", &v(1)), (TS_OK, false));
+    assert_eq!(set_config(&p, "tkn", &v(1)).0, TS_OK);
+    assert_eq!(apply_config(&p, "tkn", &v(2)), (TS_OK, true));
+    assert_eq!(apply_config(&p, "other", &v(2)), (TS_OK, true));
+    // A rejected config: an error, the flag left alone, the old config in force.
+    let mut applied = true;
+    let mut err = ptr::null_mut();
+    let bad = r#"{"version": 3, "trace": {"pipelines": 3}}"#;
+    let st = unsafe {
+        ts_apply_config(
+            p.get(),
+            b"tkn".as_ptr().cast(),
+            3,
+            bad.as_ptr().cast(),
+            bad.len(),
+            Some(&mut applied),
+            Some(&mut err),
+        )
+    };
+    assert_eq!(
+        (st, take(err).0, applied),
+        (TS_CONFIG_ERROR, TS_CONFIG_ERROR, true)
+    );
+    assert_eq!(apply_config(&p, "tkn", &v(2)), (TS_OK, false));
+    // NULL `applied` is allowed.
+    let c = v(4);
+    let st = unsafe {
+        ts_apply_config(
+            p.get(),
+            b"tkn".as_ptr().cast(),
+            3,
+            c.as_ptr().cast(),
+            c.len(),
+            None,
+            None,
+        )
+    };
+    assert_eq!(st, TS_OK);
+    assert_eq!(stats(&p)["tokens"]["tkn"]["configs"]["applied"], 3);
+}
+
 /// `ts_peek_packet` into `(status, info, error message)`.
 fn peek(token: &[u8], body: &[u8]) -> (u32, ts_packet_info, String) {
     let mut info = ts_packet_info::default();

@@ -33,8 +33,8 @@ package tailsampling
 #cgo nocallback ts_processor_new
 #cgo noescape ts_processor_free
 #cgo nocallback ts_processor_free
-#cgo noescape ts_set_config
-#cgo nocallback ts_set_config
+#cgo noescape ts_apply_config
+#cgo nocallback ts_apply_config
 #cgo noescape ts_ingest
 #cgo nocallback ts_ingest
 #cgo noescape ts_poll_kept

@@ -4,7 +4,6 @@ package tailsampling
 import "C"
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -19,13 +18,9 @@ import (
 // data is lost: Flush, poll and Close it when done.
 type Processor struct {
 	// mu is read-held across every C call on ptr and write-held by Close, which frees ptr.
-	mu  sync.RWMutex
-	ptr *C.ts_processor
-	// configMu serializes SetConfig and guards configs: every config change goes through
-	// SetConfig, so configs mirrors the engine's.
-	configMu sync.Mutex
-	configs  map[string]configInForce
-	cleanup  runtime.Cleanup
+	mu      sync.RWMutex
+	ptr     *C.ts_processor
+	cleanup runtime.Cleanup
 }
 
 // forgotten counts the processors freed by the cleanup rather than by Close (read by tests).
@@ -55,7 +50,7 @@ func New(opts Options) (*Processor, error) {
 	if err := check(C.ts_processor_new(ptr, n, &h, &cerr), cerr); err != nil {
 		return nil, err
 	}
-	p := &Processor{ptr: h, configs: map[string]configInForce{}}
+	p := &Processor{ptr: h}
 	p.cleanup = runtime.AddCleanup(p, freeForgotten, h)
 	return p, nil
 }
@@ -123,71 +118,24 @@ func (p *Processor) Ingest(token string, body []byte) (Status, error) {
 // token's pending packets into the engine.
 //
 // applied is false when the config was ignored because its top-level version equals the one
-// in force (Datakit re-sends its config every minute and after every 412). The C call does not
-// say which happened, so SetConfig calls on one Processor are serialized and each token's
-// config in force is remembered (a SHA-256 of its text): the first config of a token is
-// applied, the same text again is ignored, and only a different text needs the token's
-// configs.applied counter from the engine's stats (whose cost grows with the number of
-// tokens). Errors: ErrConfig (the config is rejected and the previous one stays in force; the
-// message names the JSON path), ErrInvalidArgument, ErrPoisoned, ErrPanic, ErrClosed.
+// in force (Datakit re-sends its config every minute and after every 412). Errors: ErrConfig
+// (the config is rejected and the previous one stays in force; the message names the JSON
+// path), ErrInvalidArgument, ErrPoisoned, ErrPanic, ErrClosed.
 func (p *Processor) SetConfig(token string, cfg []byte) (applied bool, err error) {
 	h, err := p.acquire("SetConfig")
 	if err != nil {
 		return false, err
 	}
-	defer p.release()
-	p.configMu.Lock()
-	defer p.configMu.Unlock()
 	tp, tn := cText(token)
 	cp, cn := cChars(cfg)
+	var out C.bool
 	var cerr *C.ts_error
-	if err := check(C.ts_set_config(h, tp, tn, cp, cn, &cerr), cerr); err != nil {
+	st := C.ts_apply_config(h, tp, tn, cp, cn, &out, &cerr)
+	p.release()
+	if err := check(st, cerr); err != nil {
 		return false, err
 	}
-	digest := sha256.Sum256(cfg)
-	inForce, known := p.configs[token]
-	switch {
-	case !known: // No config was in force: this one is.
-		p.configs[token] = configInForce{digest, 1}
-		return true, nil
-	case digest == inForce.digest: // The same text has the same version.
-		return false, nil
-	}
-	n, err := configsApplied(h, token)
-	if err != nil {
-		return false, err
-	}
-	if n == inForce.applied {
-		return false, nil
-	}
-	p.configs[token] = configInForce{digest, n}
-	return true, nil
-}
-
-// configInForce is what SetConfig remembers of a token's config in force.
-type configInForce struct {
-	digest [sha256.Size]byte
-	// applied is the token's configs.applied counter once this config was applied.
-	applied uint64
-}
-
-// configsApplied reads the configs.applied counter of token from the stats.
-func configsApplied(h *C.ts_processor, token string) (uint64, error) {
-	js, err := statsJSON(h)
-	if err != nil {
-		return 0, err
-	}
-	var s struct {
-		Tokens map[string]struct {
-			Configs struct {
-				Applied uint64 `json:"applied"`
-			} `json:"configs"`
-		} `json:"tokens"`
-	}
-	if err := json.Unmarshal(js, &s); err != nil {
-		return 0, fmt.Errorf("tailsampling: SetConfig: decoding the stats: %w", err)
-	}
-	return s.Tokens[token].Configs.Applied, nil
+	return bool(out), nil
 }
 
 // PollKept advances to now, decides every group whose TTL elapsed and returns the kept data to

@@ -46,8 +46,8 @@ pub use peek::{ts_packet_info, ts_peek_packet};
 #[cfg(feature = "test-panic")]
 pub use processor::ts__test_panic;
 pub use processor::{
-    ts_flush, ts_ingest, ts_poll_kept, ts_poll_metrics, ts_processor, ts_processor_free,
-    ts_processor_new, ts_record_send, ts_set_config, ts_set_time, ts_stats_json,
+    ts_apply_config, ts_flush, ts_ingest, ts_poll_kept, ts_poll_metrics, ts_processor,
+    ts_processor_free, ts_processor_new, ts_record_send, ts_set_config, ts_set_time, ts_stats_json,
 };
 pub use status::{
     ts_abi_version, ts_status, ts_status_http, ts_status_str, ts_version, TS_ABI_VERSION, TS_BUSY,

@@ -10,7 +10,7 @@ use super::buf::{ts_buf, ts_deliveries};
 use super::error::ts_error;
 use super::status::{ts_status, TS_SEND_DROP, TS_SEND_FAILURE, TS_SEND_SUCCESS};
 use crate::metrics::SendResult;
-use crate::{Processor, Status};
+use crate::{Error, Processor, Status};
 
 /// A tail-sampling engine. Opaque. Every call taking a `const ts_processor *` is thread-safe
 /// and may run concurrently with any other such call; only `ts_processor_free` needs
@@ -85,10 +85,10 @@ pub unsafe extern "C" fn ts_processor_free(p: Option<NonNull<ts_processor>>) {
 /// `/v1/tail_sampling_config`) for `token[0..token_len]` (UTF-8, not empty).
 ///
 /// Returns `TS_OK` both when the config is applied and when it is ignored as the same
-/// `version` as the one in force (the stats say which). Applying drains the token's pending
-/// packets into the engine. Errors: `TS_CONFIG_ERROR` (the config is rejected and the old one
-/// stays in force; the error names the JSON path), `TS_INVALID_ARGUMENT` (NULL `p`, empty or
-/// non-UTF-8 token, `(NULL, n > 0)`), `TS_POISONED`, `TS_PANIC`.
+/// `version` as the one in force; `ts_apply_config` says which. Applying drains the token's
+/// pending packets into the engine. Errors: `TS_CONFIG_ERROR` (the config is rejected and the
+/// old one stays in force; the error names the JSON path), `TS_INVALID_ARGUMENT` (NULL `p`,
+/// empty or non-UTF-8 token, `(NULL, n > 0)`), `TS_POISONED`, `TS_PANIC`.
 ///
 /// Inputs are only borrowed for the call. Thread-safe.
 ///
@@ -106,11 +106,54 @@ pub unsafe extern "C" fn ts_set_config(
 ) -> ts_status {
     boundary!(ts_set_config, err, processor p, |p| {
         // SAFETY: the caller's promise.
-        let token = unsafe { nonempty_text("token", token, token_len) }?;
-        // SAFETY: the caller's promise.
-        let config = unsafe { bytes("config_json", config_json.cast(), config_len) }?;
-        p.set_config(token, config).map(|_applied| Status::Ok)
+        unsafe { set_config(p, token, token_len, config_json, config_len) }.map(|_| Status::Ok)
     })
+}
+
+/// `ts_set_config`, and on success `*applied` (if not NULL) says whether the config was
+/// applied (`true`) or ignored as the same `version` as the one in force (`false`; Datakit
+/// re-sends its config every minute and after every 412).
+///
+/// Returns and errors as `ts_set_config`; `*applied` is written only on success. Thread-safe.
+///
+/// # Safety
+/// As `ts_set_config`; `applied` is NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ts_apply_config(
+    p: Option<&ts_processor>,
+    token: *const c_char,
+    token_len: usize,
+    config_json: *const c_char,
+    config_len: usize,
+    applied: Option<&mut bool>,
+    err: Option<&mut *mut ts_error>,
+) -> ts_status {
+    boundary!(ts_apply_config, err, processor p, |p| {
+        // SAFETY: the caller's promise.
+        let was_applied = unsafe { set_config(p, token, token_len, config_json, config_len) }?;
+        if let Some(out) = applied {
+            *out = was_applied;
+        }
+        Ok(Status::Ok)
+    })
+}
+
+/// The body of `ts_set_config` and `ts_apply_config`: whether the config was applied.
+///
+/// # Safety
+/// `token` and `config_json` are NULL or valid for reads of their lengths.
+unsafe fn set_config(
+    p: &Processor,
+    token: *const c_char,
+    token_len: usize,
+    config_json: *const c_char,
+    config_len: usize,
+) -> Result<bool, Error> {
+    // SAFETY: the caller's promise.
+    let token = unsafe { nonempty_text("token", token, token_len) }?;
+    // SAFETY: the caller's promise.
+    let config = unsafe { bytes("config_json", config_json.cast(), config_len) }?;
+    p.set_config(token, config)
 }
 
 /// Ingests one `DataPacket` (the body of a `POST /v1/tail_sampling`), `body[0..body_len]`.

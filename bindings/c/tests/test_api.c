@@ -119,6 +119,7 @@ static void test_session(void) {
   const char *const dropped[] = {"total", "dropped", "packets", NULL};
   const char *const ignored[] = {"tokens", "tkn", "configs", "ignored", NULL};
   size_t i, metric_points = 0;
+  bool applied;
 
   CHECK_ERR(ts_set_time(p, T0, &err), &err, TS_OK, NULL);
   pb_trace(&bad, NULL, "t-err", "error");
@@ -128,8 +129,15 @@ static void test_session(void) {
   CHECK_ERR(ingest(p, "tkn", &bad, &err), &err, TS_PENDING, NULL);
   CHECK(err == NULL);
   CHECK_ERR(set_config(p, "tkn", TRACE_CONFIG, &err), &err, TS_OK, NULL);
-  /* The same version again: ignored, still TS_OK. */
+  /* The same version again: ignored, still TS_OK; ts_apply_config says so. */
   CHECK_ERR(set_config(p, "tkn", TRACE_CONFIG, &err), &err, TS_OK, NULL);
+  applied = true;
+  CHECK_ERR(ts_apply_config(p, "tkn", 3, TRACE_CONFIG, strlen(TRACE_CONFIG), &applied, &err), &err,
+            TS_OK, NULL);
+  CHECK(!applied);
+  CHECK_ERR(ts_apply_config(p, "tkn2", 4, TRACE_CONFIG, strlen(TRACE_CONFIG), &applied, &err), &err,
+            TS_OK, NULL);
+  CHECK(applied);
   /* A rejected config names the JSON path and leaves the old one in force. */
   CHECK_ERR(set_config(p, "tkn", "{\"version\": 2, \"trace\": {\"pipelines\": 3}}", &err), &err,
             TS_CONFIG_ERROR, "trace.pipelines");
@@ -159,7 +167,7 @@ static void test_session(void) {
   CHECK(json_u64((const char *)stats.data, accepted) == 2);
   CHECK(json_u64((const char *)stats.data, kept) == 1);
   CHECK(json_u64((const char *)stats.data, dropped) == 1);
-  CHECK(json_u64((const char *)stats.data, ignored) == 1);
+  CHECK(json_u64((const char *)stats.data, ignored) == 2);
   ts_buf_free(&stats);
   CHECK(stats.data == NULL && stats.len == 0 && stats._owner == NULL);
   ts_buf_free(&stats);
