@@ -9,10 +9,10 @@ use super::packet::PacketRef;
 use super::pb::{Reader, Schema, Wire, WireType};
 use super::proto::aggregate::DataBatch;
 
-static DATA_BATCH: Schema = Schema {
-    message: "DataBatch",
-    fields: &[("collector_id", WireType::Len), ("packets", WireType::Len)],
-};
+static DATA_BATCH: Schema = Schema::new(
+    "DataBatch",
+    &[("collector_id", WireType::Len), ("packets", WireType::Len)],
+);
 
 /// A decoded `DataBatch`: its `collector_id`, and its packets decoded on demand by
 /// [`packets`](Self::packets).

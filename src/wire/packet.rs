@@ -15,9 +15,9 @@ pub const COMPRESSION_NONE: i32 = 0;
 /// `payload_compression` value: `points_payload` is one zstd frame over the PBPoints bytes.
 pub const COMPRESSION_ZSTD: i32 = 1;
 
-pub(crate) static DATA_PACKET: Schema = Schema {
-    message: "DataPacket",
-    fields: &[
+pub(crate) static DATA_PACKET: Schema = Schema::new(
+    "DataPacket",
+    &[
         ("group_id_hash", WireType::Varint),
         ("raw_group_id", WireType::Len),
         ("token", WireType::Len),
@@ -40,7 +40,7 @@ pub(crate) static DATA_PACKET: Schema = Schema {
         ("root_duration_us", WireType::Varint),
         ("max_nonroot_duration_us", WireType::Varint),
     ],
-};
+);
 
 /// A decoded `aggregate.v1.DataPacket`, borrowing its strings and payload from the encoded bytes.
 ///

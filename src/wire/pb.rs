@@ -1,6 +1,11 @@
 //! A minimal protobuf reader: varints, tags, wire types 0/1/2/5 and length-delimited bounds
 //! checks, over borrowed bytes. It never panics and never allocates; every error carries the
 //! absolute byte offset and the message/field being read. Groups (wire types 3/4) are refused.
+//!
+//! [`Reader`] is the checked reader, with error detail. [`Quick`] is its fast path for the hot
+//! loops (points and fields at decision time): the same acceptance rules for one-byte tags and
+//! no error detail; whatever it does not take (malformed input, multi-byte tags) is re-read by
+//! a [`Reader`], which either accepts it too or reports the exact error.
 
 use super::error::{Problem, Site, WireError};
 
@@ -17,9 +22,33 @@ pub(crate) enum WireType {
 pub(crate) struct Schema {
     pub(crate) message: &'static str,
     pub(crate) fields: &'static [(&'static str, WireType)],
+    /// `quick_keys[key]`: the one-byte field key `key` passes every tag check [`Reader`]
+    /// makes (for [`Quick`]).
+    quick_keys: [bool; 128],
 }
 
 impl Schema {
+    /// The schema of `message` with `fields` (field `n` at index `n - 1`).
+    pub(crate) const fn new(
+        message: &'static str,
+        fields: &'static [(&'static str, WireType)],
+    ) -> Self {
+        let mut quick_keys = [false; 128];
+        let mut key = 0;
+        while key < 128 {
+            let (number, wire_type) = (key >> 3, key & 7);
+            quick_keys[key] = number != 0
+                && matches!(wire_type, 0 | 1 | 2 | 5)
+                && (number > fields.len() || fields[number - 1].1 as usize == wire_type);
+            key += 1;
+        }
+        Schema {
+            message,
+            fields,
+            quick_keys,
+        }
+    }
+
     fn field(&self, number: u32) -> Option<(&'static str, WireType)> {
         let index = usize::try_from(number).ok()?.checked_sub(1)?;
         self.fields.get(index).copied()
@@ -217,6 +246,17 @@ impl<'a> Reader<'a> {
         decode: impl FnOnce(&'a [u8], usize) -> Result<T, WireError>,
     ) -> Option<Result<T, WireError>> {
         let decoded = loop {
+            if let Some((rest, found)) = self.quick_entry(number) {
+                let consumed = self.rest.len() - rest.len();
+                self.rest = rest;
+                self.offset += consumed;
+                match found {
+                    Some(bytes) => {
+                        break decode(bytes, self.offset - bytes.len());
+                    }
+                    None => continue,
+                }
+            }
             match self.next()? {
                 Ok(Entry {
                     number: n,
@@ -232,6 +272,19 @@ impl<'a> Reader<'a> {
             self.stop();
         }
         Some(decoded)
+    }
+}
+
+impl<'a> Reader<'a> {
+    /// [`Quick`] over the next entry: where it ends, and its bytes when it is the
+    /// length-delimited field `number`; `None` when the checked path must read it.
+    #[inline(always)]
+    fn quick_entry(&self, number: u32) -> Option<(&'a [u8], Option<&'a [u8]>)> {
+        let mut q = Quick::new(self.rest);
+        match q.tag(self.schema)? {
+            (n, 2) if n == number => q.bytes().map(|b| (q.rest, Some(b))),
+            (_, wire_type) => q.skip(wire_type).map(|()| (q.rest, None)),
+        }
     }
 }
 
@@ -252,6 +305,93 @@ impl<'a> Iterator for Reader<'a> {
 
 impl std::iter::FusedIterator for Reader<'_> {}
 
+/// The fast path of [`Reader`]: accepts a field only when its tag is one byte and everything
+/// about it passes the checks [`Reader`] makes (field number not 0, wire type 0/1/2/5 and the
+/// schema's for a known field, varints of at most 10 bytes within 64 bits, lengths within the
+/// message); `None` otherwise, without detail. A caller that gets `None` re-reads the same
+/// bytes with a [`Reader`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Quick<'a> {
+    pub(crate) rest: &'a [u8],
+}
+
+impl<'a> Quick<'a> {
+    #[inline(always)]
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Quick { rest: bytes }
+    }
+
+    /// The next tag as `(field number, wire type)`.
+    #[inline(always)]
+    pub(crate) fn tag(&mut self, schema: &Schema) -> Option<(u32, u8)> {
+        let (&key, tail) = self.rest.split_first()?;
+        if !*schema.quick_keys.get(usize::from(key))? {
+            return None;
+        }
+        self.rest = tail;
+        Some((u32::from(key >> 3), key & 7))
+    }
+
+    #[inline(always)]
+    pub(crate) fn varint(&mut self) -> Option<u64> {
+        let (&byte, tail) = self.rest.split_first()?;
+        if byte < 0x80 {
+            self.rest = tail;
+            return Some(u64::from(byte));
+        }
+        self.long_varint()
+    }
+
+    fn long_varint(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for (i, &byte) in self.rest.iter().take(10).enumerate() {
+            value |= u64::from(byte & 0x7f) << (7 * i);
+            if byte < 0x80 {
+                if i == 9 && byte > 1 {
+                    return None;
+                }
+                self.rest = &self.rest[i + 1..];
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    /// A length-delimited value.
+    #[inline(always)]
+    pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
+        let len = usize::try_from(self.varint()?).ok()?;
+        if len > self.rest.len() {
+            return None;
+        }
+        let (bytes, tail) = self.rest.split_at(len);
+        self.rest = tail;
+        Some(bytes)
+    }
+
+    #[inline(always)]
+    pub(crate) fn fixed64(&mut self) -> Option<u64> {
+        let (bytes, tail) = self.rest.split_first_chunk::<8>()?;
+        self.rest = tail;
+        Some(u64::from_le_bytes(*bytes))
+    }
+
+    /// Skips a value of `wire_type` (as returned by [`tag`](Self::tag)).
+    #[inline(always)]
+    pub(crate) fn skip(&mut self, wire_type: u8) -> Option<()> {
+        match wire_type {
+            0 => self.varint().map(drop),
+            1 => self.fixed64().map(drop),
+            2 => self.bytes().map(drop),
+            _ => {
+                let (_, tail) = self.rest.split_first_chunk::<4>()?;
+                self.rest = tail;
+                Some(())
+            }
+        }
+    }
+}
+
 /// Checks the framing of a whole message (tags, lengths, wire types of known fields) without
 /// interpreting it.
 pub(crate) fn check_framing(
@@ -266,15 +406,15 @@ pub(crate) fn check_framing(
 mod tests {
     use super::*;
 
-    static TEST: Schema = Schema {
-        message: "Test",
-        fields: &[
+    static TEST: Schema = Schema::new(
+        "Test",
+        &[
             ("n", WireType::Varint),
             ("s", WireType::Len),
             ("d", WireType::I64),
             ("f", WireType::I32),
         ],
-    };
+    );
 
     fn read(bytes: &[u8]) -> Result<Vec<(u32, String)>, String> {
         Reader::new(bytes, 0, &TEST)

@@ -9,28 +9,25 @@
 //! of two payloads walks as one.
 
 use super::error::WireError;
-use super::pb::{check_framing, Reader, Schema, Wire, WireType};
+use super::pb::{check_framing, Quick, Reader, Schema, Wire, WireType};
 use super::value::Value;
 
-static PB_POINTS: Schema = Schema {
-    message: "PBPoints",
-    fields: &[("arr", WireType::Len)],
-};
+static PB_POINTS: Schema = Schema::new("PBPoints", &[("arr", WireType::Len)]);
 
-static PB_POINT: Schema = Schema {
-    message: "PBPoint",
-    fields: &[
+static PB_POINT: Schema = Schema::new(
+    "PBPoint",
+    &[
         ("name", WireType::Len),
         ("fields", WireType::Len),
         ("time", WireType::Varint),
         ("warns", WireType::Len),
         ("debugs", WireType::Len),
     ],
-};
+);
 
-static FIELD: Schema = Schema {
-    message: "Field",
-    fields: &[
+static FIELD: Schema = Schema::new(
+    "Field",
+    &[
         ("key", WireType::Len),
         ("i", WireType::Varint),
         ("u", WireType::Varint),
@@ -44,22 +41,16 @@ static FIELD: Schema = Schema {
         ("s", WireType::Len),
         ("description", WireType::Len),
     ],
-};
+);
 
-static WARN: Schema = Schema {
-    message: "Warn",
-    fields: &[("type", WireType::Len), ("msg", WireType::Len)],
-};
+static WARN: Schema = Schema::new("Warn", &[("type", WireType::Len), ("msg", WireType::Len)]);
 
-static DEBUG: Schema = Schema {
-    message: "Debug",
-    fields: &[("info", WireType::Len)],
-};
+static DEBUG: Schema = Schema::new("Debug", &[("info", WireType::Len)]);
 
-static ANY: Schema = Schema {
-    message: "google.protobuf.Any",
-    fields: &[("type_url", WireType::Len), ("value", WireType::Len)],
-};
+static ANY: Schema = Schema::new(
+    "google.protobuf.Any",
+    &[("type_url", WireType::Len), ("value", WireType::Len)],
+);
 
 /// Iterates the points of a serialized `PBPoints`. Errors carry byte offsets in the payload;
 /// the iteration ends after the first error.
@@ -101,6 +92,35 @@ pub struct PointRef<'a> {
 
 impl<'a> PointRef<'a> {
     fn scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
+        match Self::quick_scan(bytes, offset) {
+            Some(point) => Ok(point),
+            None => Self::checked_scan(bytes, offset),
+        }
+    }
+
+    /// [`scan`](Self::scan) on the fast path ([`Quick`]); `None` sends the point to
+    /// [`checked_scan`](Self::checked_scan), as does any `warns` or `debugs` to check.
+    #[inline]
+    fn quick_scan(bytes: &'a [u8], offset: usize) -> Option<Self> {
+        let mut point = PointRef {
+            name: &[],
+            time: 0,
+            bytes,
+            offset,
+        };
+        let mut q = Quick::new(bytes);
+        while !q.rest.is_empty() {
+            match q.tag(&PB_POINT)? {
+                (1, _) => point.name = q.bytes()?,
+                (3, _) => point.time = q.varint()? as i64,
+                (4 | 5, _) => return None,
+                (_, wire_type) => q.skip(wire_type)?,
+            }
+        }
+        Some(point)
+    }
+
+    fn checked_scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
         let mut point = PointRef {
             name: &[],
             time: 0,
@@ -168,6 +188,53 @@ pub struct FieldRef<'a> {
 
 impl<'a> FieldRef<'a> {
     fn scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
+        match Self::quick_scan(bytes) {
+            Some(field) => Ok(field),
+            None => Self::checked_scan(bytes, offset),
+        }
+    }
+
+    /// [`scan`](Self::scan) on the fast path ([`Quick`]); `None` sends the field to
+    /// [`checked_scan`](Self::checked_scan), as does an `Any` value (whose framing is checked).
+    #[inline]
+    fn quick_scan(bytes: &'a [u8]) -> Option<Self> {
+        let mut field = FieldRef {
+            key: &[],
+            value: None,
+            is_tag: false,
+        };
+        let mut q = Quick::new(bytes);
+        while !q.rest.is_empty() {
+            let value = match q.tag(&FIELD)? {
+                (1, _) => {
+                    field.key = q.bytes()?;
+                    continue;
+                }
+                (8, _) => {
+                    field.is_tag = q.varint()? != 0;
+                    continue;
+                }
+                (2, _) => Value::Int(q.varint()? as i64),
+                (3, _) => Value::Uint(q.varint()?),
+                (4, _) => Value::Float(f64::from_bits(q.fixed64()?)),
+                (5, _) => Value::Bool(q.varint()? != 0),
+                (6, _) => Value::Bytes(q.bytes()?),
+                (7, _) => return None,
+                (11, _) => Value::Str(q.bytes()?),
+                (_, wire_type) => {
+                    q.skip(wire_type)?;
+                    continue;
+                }
+            };
+            field.value = Some(value);
+        }
+        if let (true, Some(Value::Str(s))) = (field.is_tag, field.value) {
+            field.value = Some(Value::Tag(s));
+        }
+        Some(field)
+    }
+
+    fn checked_scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
         let mut field = FieldRef {
             key: &[],
             value: None,
@@ -260,6 +327,37 @@ mod tests {
             }]
         );
         assert_eq!(count_points(&payload), Ok(1));
+    }
+
+    proptest::proptest! {
+        /// The fast path accepts only what the checked path accepts, with the same result:
+        /// every byte string, and mutations of a valid field and point.
+        #[test]
+        fn quick_scans_agree_with_checked_scans(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48),
+            flips in proptest::collection::vec((0usize..64, proptest::prelude::any::<u8>()), 0..4),
+        ) {
+            let mut field = len_field(1, b"status");
+            field.extend(len_field(11, b"error"));
+            field.extend([0x40, 0x01, 0x10, 0x96, 0x01, 0x21, 1, 2, 3, 4, 5, 6, 7, 8]);
+            let mut point = len_field(1, b"span");
+            point.extend(len_field(2, &field));
+            point.extend([0x18, 0xff, 0xff, 0x03]);
+            for mut input in [bytes.clone(), field, point] {
+                let len = input.len().max(1);
+                for &(at, byte) in &flips {
+                    if let Some(b) = input.get_mut(at % len) {
+                        *b = byte;
+                    }
+                }
+                if let Some(quick) = FieldRef::quick_scan(&input) {
+                    proptest::prop_assert_eq!(Ok(quick), FieldRef::checked_scan(&input, 0));
+                }
+                if let Some(quick) = PointRef::quick_scan(&input, 0) {
+                    proptest::prop_assert_eq!(Ok(quick), PointRef::checked_scan(&input, 0));
+                }
+            }
+        }
     }
 
     #[test]
