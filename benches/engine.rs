@@ -197,13 +197,19 @@ fn main() {
         spans as f64 / (secs + decide.as_secs_f64())
     );
     println!(
-        "held memory: {} bytes for {} payload bytes in {} groups: {:.3}x encoded + {:.0} B/group, {:.0} B/span",
+        "held memory: {} bytes for {} payload bytes in {} groups: {:.3}x payload + {:.0} B/group, {:.0} B/span",
         held,
         payload_bytes,
         buffered_groups,
         held as f64 / payload_bytes as f64,
         (held as f64 - payload_bytes as f64) / buffered_groups as f64,
         held as f64 / spans.max(1) as f64
+    );
+    // The goal: at most 1.1x the encoded bytes of the buffered packets + 100 B per group.
+    let budget = 1.1 * bytes as f64 + 100.0 * buffered_groups as f64;
+    println!(
+        "held memory vs goal (1.1x the {bytes} encoded packet bytes + 100 B/group = {budget:.0}): {:.3}",
+        held as f64 / budget
     );
 
     for threads in [1usize, 2, 4] {
@@ -237,5 +243,48 @@ fn main() {
             percentile(&lat, 0.99).as_secs_f64() * 1e6
         );
     }
+    poll_scaling(&events);
     println!("ingest_vs_floor: {:.2}", floor.as_secs_f64() / secs);
+}
+
+/// A poll that decides nothing costs O(1) and one that decides k groups O(k): polls with
+/// nothing due, then one poll deciding everything, for a tenth of the workload and for all of
+/// it, in the same run.
+fn poll_scaling(events: &[Event]) {
+    const POLLS: u32 = 2_000;
+    let mut rows = Vec::new();
+    for share in [10, 1] {
+        let events = &events[..events.len() / share];
+        let p = processor(events);
+        for e in events {
+            p.ingest(Some(&e.token), &e.packet).expect("ingest");
+        }
+        let groups = p.stats()["total"]["buffered"]["groups"]
+            .as_u64()
+            .unwrap_or(0)
+            .max(1);
+        // Best of 5 batches: a batch lasts milliseconds, so one preemption would dominate it.
+        let (batch, ()) = best(5, || {
+            for _ in 0..POLLS {
+                assert!(std::hint::black_box(p.poll_kept()).is_empty());
+            }
+        });
+        let idle = batch / POLLS;
+        let start = Instant::now();
+        p.set_time(events.last().map_or(0, |e| e.at_ns) + 3_600_000_000_000)
+            .expect("clock");
+        std::hint::black_box(p.poll_kept());
+        let per_group = start.elapsed() / u32::try_from(groups).unwrap_or(u32::MAX);
+        println!(
+            "poll with {groups} groups buffered: nothing due {:.2} µs; deciding all {:.2} µs/group",
+            idle.as_secs_f64() * 1e6,
+            per_group.as_secs_f64() * 1e6
+        );
+        rows.push((idle, per_group));
+    }
+    println!(
+        "poll scaling (10x the groups): nothing due {:.2}x the time, deciding {:.2}x the time per group",
+        rows[1].0.as_secs_f64() / rows[0].0.as_secs_f64(),
+        rows[1].1.as_secs_f64() / rows[0].1.as_secs_f64()
+    );
 }
