@@ -3,6 +3,9 @@
 
 CARGO ?= cargo
 
+# A plain `make` builds; the README's two commands are targets below.
+.DEFAULT_GOAL := build
+
 .PHONY: demo test lint rust-test build py-tools py-test
 
 ## demo: generated multi-tenant traffic through the engine, with a readable report.
@@ -24,7 +27,10 @@ lint:
 rust-test:
 	$(CARGO) test --features test-panic
 
-build:
+## build (plain `make`): the release CLI (target/release/tailsampling) and the staged C library
+## that bindings/go links by default (target/capi/stage), so that afterwards
+## `cd bindings/go && go test -race ./...` works.
+build: capi-stage
 	$(CARGO) build --release
 
 ## header, install, c-test: the C ABI (see bindings/c/c.mk).
