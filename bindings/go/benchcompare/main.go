@@ -207,6 +207,17 @@ func spawn(o *options, engine, data, mode string, threads int, keys string) (*re
 	return res, nil
 }
 
+// verify runs one untimed, single-threaded child that records the kept set, and reads it.
+func verify(o *options, engine, data string) (*result, []uint64, error) {
+	path := filepath.Join(o.workDir, "benchcompare-"+engine+"-"+data+".keys")
+	res, err := spawn(o, engine, data, "verify", 1, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := readKeys(res.KeysFile)
+	return res, keys, err
+}
+
 // row is one line of the throughput table.
 type row struct {
 	engine, data string
@@ -261,7 +272,7 @@ func parent(o *options) error {
 	say("config: %s: per data type keep { status = \"error\" }, else probabilistic; tracing rate %g ttl %ds, "+
 		"logging rate %g ttl %ds (logging grouped by %s)", o.config, cfg.rate["tracing"], cfg.ttl["tracing"],
 		cfg.rate["logging"], cfg.ttl["logging"], cfg.group["logging"])
-	say("each run in a fresh process; %d runs per row, interleaved; the median run (by points/s) is shown", o.runs)
+	say("each run in a fresh process; %d runs per row, interleaved; every number is the median over the runs", o.runs)
 	say("")
 
 	var rows []*row
@@ -317,12 +328,7 @@ func parent(o *options) error {
 	if err != nil {
 		return err
 	}
-	keysPath := func(name string) string { return filepath.Join(o.workDir, "benchcompare-"+name+".keys") }
-	oursAll, err := spawn(o, "ours", "all", "verify", 1, keysPath("ours-all"))
-	if err != nil {
-		return err
-	}
-	oursAllKeys, err := readKeys(oursAll.KeysFile)
+	oursAll, oursAllKeys, err := verify(o, "ours", "all")
 	if err != nil {
 		return err
 	}
@@ -336,11 +342,7 @@ func parent(o *options) error {
 	say("    ours peak held bytes (engine stats, polled every simulated second): %.1f MB", float64(oursAll.PeakHeldBytes)/1e6)
 
 	var otelKeys []uint64
-	oursTr, err := spawn(o, "ours", "traces", "verify", 1, keysPath("ours-traces"))
-	if err != nil {
-		return err
-	}
-	oursTrKeys, err := readKeys(oursTr.KeysFile)
+	_, oursTrKeys, err := verify(o, "ours", "traces")
 	if err != nil {
 		return err
 	}
@@ -352,11 +354,7 @@ func parent(o *options) error {
 	}
 	say("  ours (traces only) vs the same: %s", compare(trKept, oursTrKeys).summary())
 	if !o.skipOTel {
-		ot, err := spawn(o, "otel", "traces", "verify", 1, keysPath("otel"))
-		if err != nil {
-			return err
-		}
-		if otelKeys, err = readKeys(ot.KeysFile); err != nil {
+		if _, otelKeys, err = verify(o, "otel", "traces"); err != nil {
 			return err
 		}
 		for _, line := range compareOTel(mdl, oursTrKeys, otelKeys) {

@@ -155,8 +155,13 @@ func newOTel(cfg *samplingConfig, shards int, wait time.Duration, sink *otelSink
 	pc := f.CreateDefaultConfig()
 	err := confmap.NewFromStringMap(map[string]any{
 		"decision_wait": wait.String(),
-		"num_traces":    1_000_000,
 		"num_shards":    shards,
+		// Tuned as its documentation advises: room for every trace (no forced early
+		// decisions), batches sized for the traffic, and the first sampling policy decides
+		// (the same outcome as evaluating both: kept iff error or sampled).
+		"num_traces":                  1_000_000,
+		"expected_new_traces_per_sec": 10_000,
+		"sample_on_first_match":       true,
 		// Only for the retention probe, which never waits for decisions.
 		"drop_pending_traces_on_shutdown": wait > time.Minute,
 		"policies": []any{

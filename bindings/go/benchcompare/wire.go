@@ -75,13 +75,13 @@ type header struct {
 	compression  int64
 }
 
-// decodeHeader reads the DataPacket fields the harness needs; payload aliases b.
-func decodeHeader(b []byte) (header, error) {
-	var h header
+// eachField calls fn for every field of a protobuf message: v holds varint and fixed64 values,
+// s the bytes of length-delimited ones (aliasing b); other wire types are skipped.
+func eachField(b []byte, fn func(num protowire.Number, v uint64, s []byte) error) error {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return h, protowire.ParseError(n)
+			return protowire.ParseError(n)
 		}
 		b = b[n:]
 		var v uint64
@@ -89,15 +89,28 @@ func decodeHeader(b []byte) (header, error) {
 		switch typ {
 		case protowire.VarintType:
 			v, n = protowire.ConsumeVarint(b)
+		case protowire.Fixed64Type:
+			v, n = protowire.ConsumeFixed64(b)
 		case protowire.BytesType:
 			s, n = protowire.ConsumeBytes(b)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
 		if n < 0 {
-			return h, protowire.ParseError(n)
+			return protowire.ParseError(n)
 		}
 		b = b[n:]
+		if err := fn(num, v, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeHeader reads the DataPacket fields the harness needs; payload aliases b.
+func decodeHeader(b []byte) (header, error) {
+	var h header
+	err := eachField(b, func(num protowire.Number, v uint64, s []byte) error {
 		switch num {
 		case 1:
 			h.groupIDHash = v
@@ -120,8 +133,9 @@ func decodeHeader(b []byte) (header, error) {
 		case 14:
 			h.compression = int64(v)
 		}
-	}
-	return h, nil
+		return nil
+	})
+	return h, err
 }
 
 var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
@@ -188,94 +202,36 @@ func (p *point) str(key string) string {
 // walkPoints decodes every PBPoint of a PBPoints body.
 func walkPoints(b []byte, fn func(p *point)) error {
 	var p point
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+	return eachField(b, func(num protowire.Number, _ uint64, msg []byte) error {
+		if num != 1 {
+			return nil
 		}
-		b = b[n:]
-		if num != 1 || typ != protowire.BytesType {
-			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
-				return protowire.ParseError(n)
-			}
-			b = b[n:]
-			continue
-		}
-		msg, n := protowire.ConsumeBytes(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
 		p = point{Fields: p.Fields[:0]}
-		if err := decodePoint(msg, &p); err != nil {
-			return err
-		}
-		fn(&p)
-	}
-	return nil
-}
-
-func decodePoint(b []byte, p *point) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		switch {
-		case num == 1 && typ == protowire.BytesType:
-			var s []byte
-			s, n = protowire.ConsumeBytes(b)
-			p.Name = string(s)
-		case num == 2 && typ == protowire.BytesType:
-			var s []byte
-			s, n = protowire.ConsumeBytes(b)
-			if n >= 0 {
+		err := eachField(msg, func(num protowire.Number, v uint64, s []byte) error {
+			switch num {
+			case 1:
+				p.Name = string(s)
+			case 2:
 				f, err := decodeField(s)
 				if err != nil {
 					return err
 				}
 				p.Fields = append(p.Fields, f)
+			case 3:
+				p.Time = int64(v)
 			}
-		case num == 3 && typ == protowire.VarintType:
-			var v uint64
-			v, n = protowire.ConsumeVarint(b)
-			p.Time = int64(v)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
+			return nil
+		})
+		if err == nil {
+			fn(&p)
 		}
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-	}
-	return nil
+		return err
+	})
 }
 
 func decodeField(b []byte) (field, error) {
 	var f field
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return f, protowire.ParseError(n)
-		}
-		b = b[n:]
-		var v uint64
-		var s []byte
-		switch typ {
-		case protowire.VarintType:
-			v, n = protowire.ConsumeVarint(b)
-		case protowire.Fixed64Type:
-			v, n = protowire.ConsumeFixed64(b)
-		case protowire.BytesType:
-			s, n = protowire.ConsumeBytes(b)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-		}
-		if n < 0 {
-			return f, protowire.ParseError(n)
-		}
-		b = b[n:]
+	err := eachField(b, func(num protowire.Number, v uint64, s []byte) error {
 		switch num {
 		case 1:
 			f.Key = string(s)
@@ -294,6 +250,7 @@ func decodeField(b []byte) (field, error) {
 		case 11:
 			f.Kind, f.S = kindString, string(s)
 		}
-	}
-	return f, nil
+		return nil
+	})
+	return f, err
 }
