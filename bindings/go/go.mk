@@ -6,7 +6,8 @@
 #                    build in pkg-config mode; against the dev library `capi-stage` stages in
 #                    target/capi/stage (part of `make test`)
 #   make go-header   copy include/tailsampling.h into the module (after `make header`)
-#   make go-bench    the benchmarks against a release build (installed in target/capi/release)
+#   make go-bench    the benchmarks against a release build (installed in target/capi/release
+#                    by `make go-release`, which `make bench-compare` reuses)
 #
 # Afterwards `go test -race ./...` works in bindings/go: cgo.go links target/capi/stage by
 # default. A Go developer outside this repository installs the library (`make install`) and
@@ -21,7 +22,7 @@ GO_RELEASE := $(abspath $(CAPI_OUT))/release
 # cgo.go's default library path is target/capi/stage; point the linker at the stage elsewhere.
 GO_ENV := RUST_BACKTRACE=0 $(if $(CARGO_TARGET_DIR),CGO_LDFLAGS=-L$(GO_STAGE)/lib)
 
-.PHONY: go-test go-header go-bench
+.PHONY: go-test go-header go-release go-bench
 
 go-test: capi-stage
 	@cd $(GO_DIR) && out="$$(gofmt -l .)" && [ -z "$$out" ] || { \
@@ -38,8 +39,10 @@ go-test: capi-stage
 go-header:
 	cp include/tailsampling.h $(GO_DIR)/tailsampling.h
 
-go-bench:
+go-release:
 	@rm -rf $(GO_RELEASE)
 	@$(MAKE) --no-print-directory install PREFIX=$(GO_RELEASE)
+
+go-bench: go-release
 	cd $(GO_DIR) && PKG_CONFIG_PATH=$(GO_RELEASE)/lib/pkgconfig $(GO) test -tags tailsampling_pkgconfig \
 	  -run '^$$' -bench . -benchmem .
