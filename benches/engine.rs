@@ -244,6 +244,7 @@ fn main() {
         );
     }
     poll_scaling(&events);
+    parallel_decide(&events);
     println!("ingest_vs_floor: {:.2}", floor.as_secs_f64() / secs);
 }
 
@@ -286,5 +287,35 @@ fn poll_scaling(events: &[Event]) {
         "poll scaling (10x the groups): nothing due {:.2}x the time, deciding {:.2}x the time per group",
         rows[1].0.as_secs_f64() / rows[0].0.as_secs_f64(),
         rows[1].1.as_secs_f64() / rows[0].1.as_secs_f64()
+    );
+}
+
+/// Deciding everything with 1 and 2 polling threads at once: concurrent polls share the work.
+fn parallel_decide(events: &[Event]) {
+    let mut walls = Vec::new();
+    for threads in [1usize, 2] {
+        let p = Arc::new(processor(events));
+        for e in events {
+            p.ingest(Some(&e.token), &e.packet).expect("ingest");
+        }
+        p.set_time(events.last().map_or(0, |e| e.at_ns) + 3_600_000_000_000)
+            .expect("clock");
+        let start = Instant::now();
+        let points: u64 = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| s.spawn(|| p.poll_kept().iter().map(|d| d.points).sum::<u64>()))
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("poller")).sum()
+        });
+        let wall = start.elapsed();
+        println!(
+            "decide all with {threads} polling thread(s): {:.1} ms ({points} points kept)",
+            wall.as_secs_f64() * 1e3
+        );
+        walls.push(wall);
+    }
+    println!(
+        "parallel decide speedup (2 pollers vs 1): {:.2}",
+        walls[0].as_secs_f64() / walls[1].as_secs_f64()
     );
 }

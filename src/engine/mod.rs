@@ -545,20 +545,16 @@ impl Processor {
                 .unwrap_or(&[])
         });
         let enabled = section.map_or(BuiltinMetrics::all_of(g.data_type), |s| s.builtin_metrics);
-        let d = {
-            let mut observed = tenant.observed[g.data_type.index()].lock();
-            let observe = observed.wants(g.seq);
-            if observe {
-                observed.group();
-            }
-            let cap = self.opts.max_decompressed_bytes;
-            decide(
-                g.segments,
-                g.header.group_id_hash,
-                pipelines,
-                cap,
-                observe.then_some(&mut *observed),
-            )
+        let cap = self.opts.max_decompressed_bytes;
+        let hash = g.header.group_id_hash;
+        let mut observed = tenant.observed[g.data_type.index()].lock();
+        // The observed keys stay locked only while a sampled group records into them.
+        let d = if observed.wants(g.seq) {
+            observed.group();
+            decide(g.segments, hash, pipelines, cap, Some(&mut *observed))
+        } else {
+            drop(observed);
+            decide(g.segments, hash, pipelines, cap, None)
         };
 
         let (reason, name) = provenance(d.why, early, pipelines);
@@ -598,13 +594,24 @@ impl Processor {
         let now = self.clock.now();
         let now_sec = secs(now);
         let mut expired = Vec::new();
-        for shard in self.shards.iter() {
-            let mut shard = shard.lock();
+        let mut decide_in = |shard: &mut Shard| {
             shard.decided.expire(now_sec);
             shard.take_expired(now_sec, &mut expired);
             for (key, g) in expired.drain(..) {
-                self.finish(&mut shard, key, g, false);
+                self.finish(shard, key, g, false);
             }
+        };
+        // Concurrent polls share the work: a shard another poll is deciding in is skipped
+        // and visited last, by which time that poll has usually emptied it.
+        let mut busy = Vec::new();
+        for shard in self.shards.iter() {
+            match shard.try_lock() {
+                Some(mut shard) => decide_in(&mut shard),
+                None => busy.push(shard),
+            }
+        }
+        for shard in busy {
+            decide_in(&mut shard.lock());
         }
         let age = i64::try_from(self.opts.pending_max_age.as_nanos()).unwrap_or(i64::MAX);
         let gone = self.pending.lock().expire(now.saturating_sub(age));
