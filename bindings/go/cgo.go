@@ -96,3 +96,8 @@ func goBytes(p *C.uint8_t, n C.size_t) []byte {
 	}
 	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))...)
 }
+
+// linkedLibrary identifies the libtailsampling.a this package was linked with: the Makefile
+// sets it (-ldflags -X) to a checksum of the library, because Go does not track files outside
+// the module and would otherwise reuse a binary linked against an older library. Not read.
+var linkedLibrary string

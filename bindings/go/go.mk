@@ -22,19 +22,25 @@ GO_RELEASE := $(abspath $(CAPI_OUT))/release
 # cgo.go's default library path is target/capi/stage; point the linker at the stage elsewhere.
 GO_ENV := RUST_BACKTRACE=0 $(if $(CARGO_TARGET_DIR),CGO_LDFLAGS=-L$(GO_STAGE)/lib)
 
+# Go does not track files outside the module, so a test binary or program linked against an
+# older libtailsampling.a is reused from the build cache when only the Rust code changed. Every
+# go command here passes a checksum of the library it links (cgo.go's linkedLibrary), which
+# makes Go relink whenever the library changes. $(1): the install prefix.
+go_lib = -ldflags=-X=github.com/tailsampling/tailsampling-go.linkedLibrary=$$(cksum < $(1)/lib/libtailsampling.a | cut -d' ' -f1)
+
 .PHONY: go-test go-header go-release go-bench
 
 go-test: capi-stage
 	@cd $(GO_DIR) && out="$$(gofmt -l .)" && [ -z "$$out" ] || { \
 	  echo "gofmt -l: needs formatting: $$out" >&2; exit 1; }
-	cd $(GO_DIR) && $(GO_ENV) $(GO) vet -tags $(GO_TEST_TAGS) ./...
-	cd $(GO_DIR) && $(GO_ENV) $(GO) test -race -count=1 -tags $(GO_TEST_TAGS) ./...
+	cd $(GO_DIR) && $(GO_ENV) $(GO) vet -tags $(GO_TEST_TAGS) $(call go_lib,$(GO_STAGE)) ./...
+	cd $(GO_DIR) && $(GO_ENV) $(GO) test -race -count=1 -tags $(GO_TEST_TAGS) $(call go_lib,$(GO_STAGE)) ./...
 	@if GOEXPERIMENT=cgocheck2 $(GO) env GOEXPERIMENT >/dev/null 2>&1; then \
 	  echo "cd $(GO_DIR) && GOEXPERIMENT=cgocheck2 $(GO) test -count=1 -tags $(GO_TEST_TAGS) -bench . -benchtime 1x ./..."; \
-	  cd $(GO_DIR) && $(GO_ENV) GOEXPERIMENT=cgocheck2 $(GO) test -count=1 -tags $(GO_TEST_TAGS) \
+	  cd $(GO_DIR) && $(GO_ENV) GOEXPERIMENT=cgocheck2 $(GO) test -count=1 -tags $(GO_TEST_TAGS) $(call go_lib,$(GO_STAGE)) \
 	    -bench . -benchtime 1x ./...; \
 	else echo "go-test: this Go toolchain has no GOEXPERIMENT=cgocheck2: skipped"; fi
-	cd $(GO_DIR) && PKG_CONFIG_PATH=$(GO_STAGE)/lib/pkgconfig $(GO) build -buildvcs=false -tags tailsampling_pkgconfig ./...
+	cd $(GO_DIR) && PKG_CONFIG_PATH=$(GO_STAGE)/lib/pkgconfig $(GO) build -buildvcs=false -tags tailsampling_pkgconfig $(call go_lib,$(GO_STAGE)) ./...
 
 go-header:
 	cp include/tailsampling.h $(GO_DIR)/tailsampling.h
@@ -44,5 +50,5 @@ go-release:
 	@$(MAKE) --no-print-directory install PREFIX=$(GO_RELEASE)
 
 go-bench: go-release
-	cd $(GO_DIR) && PKG_CONFIG_PATH=$(GO_RELEASE)/lib/pkgconfig $(GO) test -tags tailsampling_pkgconfig \
+	cd $(GO_DIR) && PKG_CONFIG_PATH=$(GO_RELEASE)/lib/pkgconfig $(GO) test -tags tailsampling_pkgconfig $(call go_lib,$(GO_RELEASE)) \
 	  -run '^$$' -bench . -benchmem .

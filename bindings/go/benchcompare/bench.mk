@@ -28,8 +28,8 @@ bench-compare: go-release
 	  $(BENCH_WORKLOAD_ARGS)
 	@cd $(BENCH_GO_DIR) && out="$$(gofmt -l .)" && [ -z "$$out" ] || { \
 	  echo "gofmt -l: needs formatting: $$out" >&2; exit 1; }
-	cd $(BENCH_GO_DIR) && PKG_CONFIG_PATH=$(GO_RELEASE)/lib/pkgconfig $(GO) vet -tags tailsampling_pkgconfig .
-	cd $(BENCH_GO_DIR) && PKG_CONFIG_PATH=$(GO_RELEASE)/lib/pkgconfig $(GO) build -tags tailsampling_pkgconfig \
+	cd $(BENCH_GO_DIR) && PKG_CONFIG_PATH=$(GO_RELEASE)/lib/pkgconfig $(GO) vet -tags tailsampling_pkgconfig $(call go_lib,$(GO_RELEASE)) .
+	cd $(BENCH_GO_DIR) && PKG_CONFIG_PATH=$(GO_RELEASE)/lib/pkgconfig $(GO) build -tags tailsampling_pkgconfig $(call go_lib,$(GO_RELEASE)) \
 	  -o $(BENCH_OUT)/benchcompare .
 	@probe="$$(cd $(BENCH_GO_DIR) && $(GO) list -m $(BENCH_REFERENCE_MODULE)@latest 2>&1 | tr -s '\n\t' '  ')"; \
 	echo "reference module probe: $$probe"; \
