@@ -4,9 +4,12 @@
 //! stay valid inputs as the formats evolve. `TS_BLESS=1 cargo test --test fuzz_regressions`
 //! rewrites the seeds.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use common::rle_frame;
 use prost::Message;
 use serde_json::Value as Json;
 use tailsampling::wire::proto::aggregate::DataPacket;
@@ -15,6 +18,9 @@ use tailsampling::wire::{
     compress, encode_batch, encode_points, PacketRef, Point, DEFAULT_MAX_DECOMPRESSED,
 };
 use tailsampling::workload::{generate, Event, WorkloadSpec};
+
+/// The largest zstd block: 128 KiB.
+const BLOCK: u32 = 128 << 10;
 
 /// A seed file: target, name, bytes.
 type Seed = (&'static str, &'static str, Vec<u8>);
@@ -31,25 +37,6 @@ fn smallest(events: &[Event], pick: impl Fn(&DataPacket) -> bool) -> DataPacket 
         .filter(|p| pick(p))
         .min_by_key(|p| p.encoded_len())
         .expect("the workload has such a packet")
-}
-
-/// A zstd frame written by hand: `blocks` RLE blocks of 128 KiB zeros, optionally declaring
-/// its content size (as in `tests/wire_zstd.rs`).
-fn rle_frame(blocks: u32, declared: Option<u64>) -> Vec<u8> {
-    let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd];
-    match declared {
-        None => frame.extend([0x00, 7 << 3]),
-        Some(size) => {
-            frame.extend([0xc0, 7 << 3]);
-            frame.extend(size.to_le_bytes());
-        }
-    }
-    for i in 0..blocks {
-        let header = u32::from(i + 1 == blocks) | (1 << 1) | ((128 << 10) << 3);
-        frame.extend(&header.to_le_bytes()[..3]);
-        frame.push(0);
-    }
-    frame
 }
 
 /// A `zstd_payload` input: mode byte, cap (two bytes, little-endian), frame bytes.
@@ -271,8 +258,8 @@ fn seeds() -> Vec<Seed> {
         ("points_walk", "extras", extras),
         ("points_walk", "rum", payload_of(&rum)),
         ("zstd_payload", "text", zstd_input(0, 4096, &compress(&text, 3))),
-        ("zstd_payload", "declared_bomb", zstd_input(0, 1024, &rle_frame(2, Some(256 << 10)))),
-        ("zstd_payload", "streamed_bomb", zstd_input(0, 1024, &rle_frame(4, None))),
+        ("zstd_payload", "declared_bomb", zstd_input(0, 1024, &rle_frame(0, BLOCK, 2, Some(256 << 10)))),
+        ("zstd_payload", "streamed_bomb", zstd_input(0, 1024, &rle_frame(0, BLOCK, 4, None))),
         ("zstd_payload", "round_trip", zstd_input(1 | 2 << 1, 600, &text[..500])),
         ("zstd_payload", "packet_zstd", zstd_input(8, 2000, &trace_zstd.points_payload)),
         ("config_json", "clean", clean.clone()),

@@ -1,72 +1,22 @@
 //! zstd payloads: `wire::decompress_capped` with a small cap (0..=65535 bytes) never panics,
-//! returns at most `cap` bytes, holds at most `cap + 1` bytes of Rust heap (a counting global
-//! allocator measures it), agrees with zstd's own streaming decoder, and round-trips what
-//! `wire::compress` makes; `wire::payload_bytes` routes by `payload_compression`.
+//! returns at most `cap` bytes, holds at most `cap + 1` bytes of Rust heap (the counting
+//! global allocator of `tests/common/heap.rs` measures it), agrees with zstd's own streaming
+//! decoder, and round-trips what `wire::compress` makes; `wire::payload_bytes` routes by
+//! `payload_compression`.
 //!
 //! Input: one mode byte (bit 0: compress the frame bytes first; bits 1..: the level), the cap
 //! as two little-endian bytes, then the frame bytes.
 #![no_main]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::Read;
 
 use libfuzzer_sys::fuzz_target;
 use tailsampling::wire::{compress, decompress_capped, payload_bytes, PacketRef, WireError};
 use tailsampling_fuzz::Cursor;
 
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<usize> = const { Cell::new(0) };
-    static PEAK: Cell<usize> = const { Cell::new(0) };
-}
-
-fn grow(size: usize) {
-    let _ = LIVE.try_with(|live| {
-        live.set(live.get() + size);
-        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
-    });
-}
-
-fn shrink(size: usize) {
-    let _ = LIVE.try_with(|live| live.set(live.get().saturating_sub(size)));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the bookkeeping touches
-// only const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        grow(layout.size());
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        shrink(layout.size());
-        // SAFETY: `ptr` was allocated by `System` with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // Both blocks may be live while the contents move.
-        grow(new_size);
-        shrink(layout.size());
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, which `System` shares.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// `decompress_capped(frame, cap)` and the peak of live Rust heap bytes it added.
-fn measured(frame: &[u8], cap: usize) -> (Result<Vec<u8>, WireError>, usize) {
-    let base = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(base));
-    let out = decompress_capped(frame, cap);
-    (out, PEAK.with(Cell::get) - base)
-}
+/// The counting allocator of the Rust tests (per thread; a realloc counts as free-then-alloc).
+#[path = "../../tests/common/heap.rs"]
+mod heap;
 
 /// zstd's streaming decoder, with the engine's window limit, reading at most `cap + 1` bytes.
 fn reference(frame: &[u8], cap: usize) -> Option<Vec<u8>> {
@@ -93,13 +43,9 @@ fuzz_target!(|data: &[u8]| {
         rest
     };
 
-    let (out, peak) = measured(frame, cap);
-    // The output's buffer is at most `cap + 1` bytes (one byte over tells the cap is exceeded);
-    // while it grows, the old buffer (at most half of that) may still be live.
-    assert!(
-        peak <= (cap + 1) + (cap + 1) / 2,
-        "{peak} bytes of heap for a cap of {cap}"
-    );
+    let (out, _, peak) = heap::measure(|| decompress_capped(frame, cap));
+    // The output's buffer is at most `cap + 1` bytes (one byte over tells the cap is exceeded).
+    assert!(peak <= cap + 1, "{peak} bytes of heap for a cap of {cap}");
     match &out {
         Ok(bytes) => {
             assert!(bytes.len() <= cap);
