@@ -1,12 +1,14 @@
 //! A counting global allocator for tests that measure memory: live and peak Rust heap bytes,
-//! and allocations, per thread (tests running in parallel do not disturb each other). A test
-//! file opts in with `#[path = "common/heap.rs"] mod heap;` (it installs the allocator for
-//! that whole test binary). The engine starts no threads, so everything a call on the test's
-//! thread allocates is counted there; memory allocated by C code (zstd's state) is not.
+//! and allocations, per thread (tests running in parallel do not disturb each other), and
+//! live and peak bytes of the whole process. A test file opts in with
+//! `#[path = "common/heap.rs"] mod heap;` (it installs the allocator for that whole test
+//! binary). The engine starts no threads, so everything a call on the test's thread allocates
+//! is counted there; memory allocated by C code (zstd's state) is not.
 #![allow(dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Counting;
 
@@ -16,7 +18,13 @@ thread_local! {
     static PEAK: Cell<usize> = const { Cell::new(0) };
 }
 
+/// Live bytes of the whole process, and their peak since the last [`reset_process_peak`].
+static PROCESS_LIVE: AtomicUsize = AtomicUsize::new(0);
+static PROCESS_PEAK: AtomicUsize = AtomicUsize::new(0);
+
 fn on_alloc(size: usize) {
+    let live = PROCESS_LIVE.fetch_add(size, Ordering::Relaxed) + size;
+    PROCESS_PEAK.fetch_max(live, Ordering::Relaxed);
     let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
     let _ = LIVE.try_with(|live| {
         live.set(live.get() + size);
@@ -25,6 +33,7 @@ fn on_alloc(size: usize) {
 }
 
 fn on_dealloc(size: usize) {
+    PROCESS_LIVE.fetch_sub(size, Ordering::Relaxed);
     let _ = LIVE.try_with(|live| live.set(live.get().saturating_sub(size)));
 }
 
@@ -60,6 +69,16 @@ static ALLOCATOR: Counting = Counting;
 /// where they happen).
 pub fn live() -> usize {
     LIVE.with(Cell::get)
+}
+
+/// Bytes allocated and not yet freed by the whole process.
+pub fn process_live() -> usize {
+    PROCESS_LIVE.load(Ordering::Relaxed)
+}
+
+/// The peak of [`process_live`] since the last reset; resets it to the current level.
+pub fn reset_process_peak() -> usize {
+    PROCESS_PEAK.swap(process_live(), Ordering::Relaxed)
 }
 
 /// Runs `f` and returns its result with the number of allocations and the peak of live bytes
