@@ -1,5 +1,9 @@
-//! The flood's memory (RELIABILITY.md, "Flood"), alone in its test binary so that nothing
-//! else moves the process's figures. Ten times a 64 MiB budget is offered by four threads
+//! Resident memory (RELIABILITY.md, "Flood"), measured in a test binary of its own whose tests
+//! take turns, so that nothing else moves the process's figures.
+//!
+//! A malformed zstd frame declaring a 64 MiB window leaves nothing resident once refused.
+//!
+//! The flood: ten times a 64 MiB budget is offered by four threads
 //! across 16 tenants while a poller polls; over a baseline taken just before the flood:
 //!
 //! - the process's live Rust heap (every thread, `common/heap.rs`) grows by at most the
@@ -22,7 +26,7 @@ mod flood;
 mod heap;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use common::*;
 use flood::{processor, run, Spec};
@@ -38,12 +42,38 @@ fn status_bytes(field: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
 }
 
+/// Held by each test: they measure the whole process.
+static ALONE: Mutex<()> = Mutex::new(());
+
+#[test]
+fn a_refused_zstd_frame_leaves_nothing_resident() {
+    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
+    // A 1.2 KB frame with a 64 MiB window and no content size: 300 RLE blocks of 128 KiB
+    // (37.5 MiB) and no last block, so it is refused as truncated after decoding them all.
+    let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 16 << 3];
+    for _ in 0..300 {
+        let header: u32 = (1 << 1) | ((128 << 10) << 3);
+        frame.extend(&header.to_le_bytes()[..3]);
+        frame.push(7);
+    }
+    let before = status_bytes("VmRSS");
+    let refused = tailsampling::wire::decompress_capped(&frame, 64 << 20);
+    assert!(refused.is_err());
+    let after = status_bytes("VmRSS");
+    // Before the fix, the thread's cached decoder kept its window buffer: +38 MiB.
+    assert!(
+        after < before + (4 << 20),
+        "RSS {before} -> {after} bytes after a refused frame"
+    );
+}
+
 #[test]
 fn rss_stays_within_the_budget_plus_ten_percent() {
+    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
     // `TS_GLIBC_DEFAULTS=1` keeps glibc's defaults (for the figures; the RSS check fails).
     #[cfg(target_env = "gnu")]
     if std::env::var_os("TS_GLIBC_DEFAULTS").is_none() {
-        // SAFETY: mallopt only sets a tunable of glibc's allocator; no thread allocates yet.
+        // SAFETY: mallopt only sets a tunable of glibc's allocator, under its own locks.
         unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 10);
         }

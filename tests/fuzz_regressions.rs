@@ -1,8 +1,8 @@
-//! The fuzzing side of RELIABILITY.md: every input a fuzz target (`fuzz/`) found a bug with,
-//! replayed through the public API with the property it broke; and the committed seed
-//! corpora (`fuzz/seeds/<target>/`), generated here from `workload` and `wire::pack` so they
-//! stay valid inputs as the formats evolve. `TS_BLESS=1 cargo test --test fuzz_regressions`
-//! rewrites the seeds.
+//! The fuzzing side of RELIABILITY.md: every input a fuzz target (`fuzz/`) found a bug with
+//! (kept as found in `fuzz/regressions/<target>/`), replayed through the public API with the
+//! property it broke; and the committed seed corpora (`fuzz/seeds/<target>/`), generated here
+//! from `workload` and `wire::pack` so they stay valid inputs as the formats evolve.
+//! `TS_BLESS=1 cargo test --test fuzz_regressions` rewrites the seeds.
 
 mod common;
 
@@ -15,7 +15,8 @@ use serde_json::Value as Json;
 use tailsampling::wire::proto::aggregate::DataPacket;
 use tailsampling::wire::proto::point::{field::Val, Debug, Field, PbPoint, PbPoints, Warn};
 use tailsampling::wire::{
-    compress, encode_batch, encode_points, PacketRef, Point, DEFAULT_MAX_DECOMPRESSED,
+    compress, decompress_capped, encode_batch, encode_points, payload_bytes, PacketRef, Point,
+    DEFAULT_MAX_DECOMPRESSED,
 };
 use tailsampling::workload::{generate, Event, WorkloadSpec};
 
@@ -373,4 +374,57 @@ fn fuzz_seed_corpora_are_current() {
 
 fn rel(path: &Path, dir: &Path) -> String {
     path.strip_prefix(dir).unwrap_or(path).display().to_string()
+}
+
+/// A `zstd_payload` input found by the fuzzer, kept in `fuzz/regressions/zstd_payload/`.
+fn zstd_regression(name: &str) -> (Vec<u8>, usize) {
+    let input = std::fs::read(root().join("fuzz/regressions/zstd_payload").join(name))
+        .expect("regression input");
+    let cap = usize::from(u16::from_le_bytes([input[1], input[2]]));
+    (input[3..].to_vec(), cap)
+}
+
+/// zstd_payload `crash-be2f7a8c…`: a truncated single-segment frame, decoded right after a
+/// decompression bomb on the same thread, was "truncated at byte 95" on the first call and
+/// "destination buffer too small at byte 0" on the second (the bomb had sized the thread's
+/// cached decoder, and zstd took another path). Refused either way; now a frame that fails
+/// drops the thread's decoder (and its buffers, up to the 64 MiB window), and the verdict and
+/// bytes of a frame never depend on the frames decoded before it.
+#[test]
+fn zstd_verdicts_do_not_depend_on_the_frames_decoded_before() {
+    let (crash, cap) = zstd_regression("crash-be2f7a8c3de4ce0ff807991da6536865dc2860ef");
+    let bomb = rle_frame(0, BLOCK, 4, None);
+    let text: Vec<u8> = (0..300_000u32)
+        .map(|i| (i % 251) as u8 ^ (i / 7) as u8)
+        .collect();
+    let streamed = zstd::stream::encode_all(text.as_slice(), 3).expect("zstd");
+    fn zstd_packet(frame: &[u8]) -> PacketRef<'_> {
+        PacketRef {
+            points_payload: frame,
+            payload_compression: 1,
+            ..PacketRef::default()
+        }
+    }
+    let fresh = {
+        let crash = crash.clone();
+        std::thread::spawn(move || decompress_capped(&crash, cap).is_ok())
+            .join()
+            .expect("thread")
+    };
+    assert!(!fresh, "a truncated frame is refused");
+    for before in [&bomb, &streamed, &crash, &compress(&text, 3)] {
+        let _ = decompress_capped(before, 1 << 20);
+        assert!(decompress_capped(&crash, cap).is_err());
+        assert!(payload_bytes(&zstd_packet(&crash), cap).is_err());
+        let _ = decompress_capped(before, 1 << 20);
+        assert_eq!(
+            decompress_capped(&streamed, 1 << 20).as_deref(),
+            Ok(text.as_slice())
+        );
+        let _ = decompress_capped(before, 1 << 20);
+        assert_eq!(
+            payload_bytes(&zstd_packet(&compress(&text, 1)), 1 << 20).as_deref(),
+            Ok(text.as_slice())
+        );
+    }
 }

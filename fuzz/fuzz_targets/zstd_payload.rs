@@ -91,7 +91,9 @@ fuzz_target!(|data: &[u8]| {
     match (compression, payload_bytes(&packet, cap)) {
         (0, Ok(bytes)) => assert_eq!(&*bytes, frame),
         (1, Ok(bytes)) if frame.is_empty() => assert!(bytes.is_empty()),
-        (1, got) => assert_eq!(got.map(|b| b.into_owned()), out),
+        // The same verdict and bytes as the first call; the error reported for a malformed
+        // frame may depend on what the thread's decoder saw before (see `decompress_capped`).
+        (1, got) => assert_eq!(got.map(|b| b.into_owned()).ok(), out.ok()),
         (_, got) => assert_eq!(got, Err(WireError::UnsupportedCompression(compression))),
     }
 });
