@@ -12,12 +12,13 @@ CARGO ?= cargo
 demo:
 	$(CARGO) run --release --quiet --bin tailsampling -- demo
 
-## test: every test and lint (Rust, C, Go and Python).
-test: lint rust-test c-test go-test py-test
+## test: every test and lint (Rust, C, Go and Python, and a short run of each fuzz target).
+test: lint rust-test c-test go-test py-test fuzz-smoke
 
 # Clippy runs twice: the default features, and with the test-only `test-panic` export.
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --all-targets --features test-panic -- -D warnings
 	$(CARGO) clippy -p tailsampling-python --all-targets -- -D warnings
@@ -35,6 +36,9 @@ build: capi-stage
 
 ## header, install, c-test: the C ABI (see bindings/c/c.mk).
 include bindings/c/c.mk
+
+## fuzz-smoke: every fuzz target for a few seconds (see fuzz/fuzz.mk, RELIABILITY.md).
+include fuzz/fuzz.mk
 
 # Python (python/): a wheel built by the pinned maturin, installed into a fresh virtual
 # environment, tested there with pytest and mypy.stubtest. Everything lives in target/python/;

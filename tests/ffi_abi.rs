@@ -382,8 +382,18 @@ fn every_refusal_has_its_status_and_message() {
         (st, take(err).0),
         (TS_INVALID_ARGUMENT, TS_INVALID_ARGUMENT)
     );
-    // Errors without an `err` still return their status.
-    assert_eq!(ingest(&p, b"other", &body).0, TS_TOKEN_MISMATCH);
+    // Errors without an `err` still return their status (and allocate nothing to free).
+    let st = unsafe {
+        ts_ingest(
+            p.get(),
+            c"other".as_ptr(),
+            5,
+            body.as_ptr(),
+            body.len(),
+            None,
+        )
+    };
+    assert_eq!(st, TS_TOKEN_MISMATCH);
     assert_eq!(unsafe { ts_flush(None, None) }, TS_INVALID_ARGUMENT);
     assert_conserved(&stats(&p));
 }

@@ -2,76 +2,21 @@
 //! header and walking its points allocate nothing, and a decompression bomb never holds more
 //! than the cap (plus one growth step) in Rust-allocated memory.
 //!
-//! The allocator is the only `unsafe` in the wire tests: implementing `GlobalAlloc` requires it.
-//! Counters are per thread, so tests running in parallel do not disturb each other.
+//! The counting allocator is `tests/common/heap.rs` (per thread, so tests running in parallel
+//! do not disturb each other).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
+#[path = "common/heap.rs"]
+mod heap;
 
+use common::rle_frame;
+use heap::measure;
 use prost::Message;
 use tailsampling::wire::proto::aggregate::DataPacket;
 use tailsampling::wire::proto::point::{field::Val, Field, PbPoint, PbPoints};
 use tailsampling::wire::{
     count_points, decompress_capped, encode_batch, BatchRef, ErrorKind, PacketRef, Points, Value,
 };
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-    static LIVE: Cell<usize> = const { Cell::new(0) };
-    static PEAK: Cell<usize> = const { Cell::new(0) };
-}
-
-fn on_alloc(size: usize) {
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-    let _ = LIVE.try_with(|live| {
-        live.set(live.get() + size);
-        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
-    });
-}
-
-fn on_dealloc(size: usize) {
-    let _ = LIVE.try_with(|live| live.set(live.get().saturating_sub(size)));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the bookkeeping touches
-// only const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        on_alloc(layout.size());
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        on_dealloc(layout.size());
-        // SAFETY: `ptr` was allocated by `System` with `layout` (see `alloc`/`realloc`).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        on_dealloc(layout.size());
-        on_alloc(new_size);
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, which `System` shares.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Runs `f` and returns its result with the number of allocations and the peak of live bytes
-/// (above the level at the start) on this thread.
-fn measure<T>(f: impl FnOnce() -> T) -> (T, usize, usize) {
-    let allocations = ALLOCATIONS.with(Cell::get);
-    let live = LIVE.with(Cell::get);
-    PEAK.with(|peak| peak.set(live));
-    let result = f();
-    let count = ALLOCATIONS.with(Cell::get) - allocations;
-    let peak = PEAK.with(Cell::get) - live;
-    (result, count, peak)
-}
 
 fn body() -> Vec<u8> {
     let span = |i: i64| PbPoint {
@@ -145,12 +90,7 @@ fn decoding_and_walking_allocate_nothing() {
 #[test]
 fn a_bomb_never_holds_more_than_the_cap() {
     // 1 GiB of zeros as 8192 RLE blocks of 128 KiB, in a frame that does not declare its size.
-    let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3];
-    for i in 0..8192u32 {
-        let header = u32::from(i == 8191) | (1 << 1) | ((128 << 10) << 3);
-        frame.extend(&header.to_le_bytes()[..3]);
-        frame.push(0);
-    }
+    let frame = rle_frame(0, 128 << 10, 8192, None);
     let cap = 1 << 20;
     let (result, _, peak) = measure(|| decompress_capped(&frame, cap));
     assert_eq!(result.unwrap_err().kind(), ErrorKind::TooLarge);

@@ -1,36 +1,17 @@
 //! zstd payloads: round trips, the cap (declared and streamed decompression bombs), truncated,
 //! corrupt and trailing input, and `payload_bytes` for every compression value.
 
+mod common;
+
 use std::borrow::Cow;
 use std::io::Read;
 
+use common::rle_frame;
 use proptest::prelude::*;
 use tailsampling::wire::{
     compress, decompress_capped, payload_bytes, ErrorKind, PacketRef, WireError, COMPRESSION_NONE,
     COMPRESSION_ZSTD, DEFAULT_MAX_DECOMPRESSED,
 };
-
-/// A zstd frame written by hand: `blocks` RLE blocks of `block_len` (≤ 128 KiB) copies of
-/// `byte`, 4 bytes per block, with a 128 KiB window and optionally a declared content size.
-/// 1 GiB of zeros is 32 KiB of frame.
-fn rle_frame(byte: u8, block_len: u32, blocks: usize, declared: Option<u64>) -> Vec<u8> {
-    let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd]; // magic number
-    let window_descriptor = 7 << 3; // 2^(10 + 7) = 128 KiB
-    match declared {
-        None => frame.extend([0x00, window_descriptor]),
-        Some(size) => {
-            frame.extend([0xc0, window_descriptor]); // 8-byte content size
-            frame.extend(size.to_le_bytes());
-        }
-    }
-    for i in 0..blocks {
-        let last = u32::from(i + 1 == blocks);
-        let header = last | (1 << 1) | (block_len << 3); // block type 1 = RLE
-        frame.extend(&header.to_le_bytes()[..3]);
-        frame.push(byte);
-    }
-    frame
-}
 
 const GIB: usize = 1 << 30;
 const BLOCK: u32 = 128 << 10;

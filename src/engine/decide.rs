@@ -58,6 +58,18 @@ fn open(seg: Segment, cap: usize) -> Option<Box<[u8]>> {
     }
 }
 
+/// Limits on decompression while deciding a group.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Caps {
+    /// The most one zstd segment may decompress to (`max_decompressed_bytes`).
+    pub(crate) segment: usize,
+    /// The most all of a group's zstd segments may decompress to together: a group of many
+    /// small, highly compressed payloads is dropped (decode error) rather than inflated
+    /// without bound. Groups are decided once their declared size passes `max_group_bytes`,
+    /// so this only stops frames that do not declare their size.
+    pub(crate) group: usize,
+}
+
 /// A late packet of a kept group: its payload, decompressed and fully validated, with its
 /// point count; `None` if it does not decode.
 pub(crate) fn validated(seg: Segment, cap: usize) -> Option<(Box<[u8]>, u64)> {
@@ -73,13 +85,13 @@ pub(crate) fn validated(seg: Segment, cap: usize) -> Option<(Box<[u8]>, u64)> {
 }
 
 /// Decides a group from its segments. `pipelines` is `None` when there is no config for the
-/// group at decision time. `cap` bounds each zstd segment's decompressed size. With
+/// group at decision time. `caps` bound the zstd segments' decompressed sizes. With
 /// `observe`, the fields of every point walked are recorded (live drift).
 pub(crate) fn decide(
     segments: Vec<Segment>,
     group_id_hash: u64,
     pipelines: Option<&[Pipeline]>,
-    cap: usize,
+    caps: Caps,
     mut observe: Option<&mut Observed>,
 ) -> Decision {
     let Some(pipelines) = pipelines else {
@@ -97,10 +109,15 @@ pub(crate) fn decide(
     let mut best = pipelines.len();
     let mut payload = Vec::with_capacity(segments.len());
     let mut points = 0u64;
+    let mut inflated = 0usize;
     for seg in segments {
-        let Some(bytes) = open(seg, cap) else {
+        let zstd = seg.zstd;
+        let Some(bytes) = open(seg, caps.segment.min(caps.group - inflated)) else {
             return Decision::dropped(Why::DecodeError, points);
         };
+        if zstd {
+            inflated += bytes.len();
+        }
         {
             // The fields of the current point; borrows this segment.
             let mut scratch: Vec<FieldRef<'_>> = Vec::with_capacity(32);

@@ -36,8 +36,8 @@ use crate::config::{BuiltinMetrics, Config, DataType, Pipeline, Section};
 use crate::metrics::{Runtime, Sample, SendResult};
 use crate::wire::{group_key_hash, PacketRef};
 use clock::{secs, Clock};
-use decide::{decide, validated, Why};
-use group::{metric_time, Group, Header, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
+use decide::{decide, validated, Caps, Why};
+use group::{inflated_len, metric_time, Group, Header, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
 use outbox::{Kept, Outbox};
 use pending::Pending;
 use shard::Shard;
@@ -45,6 +45,25 @@ use tenant::{add, sub, Installed, Reason, Tally, Tenant};
 
 /// The API name runtime counters attribute ingested bodies to.
 const INGEST_API: &str = "/v1/tail_sampling";
+
+/// The longest token, `DataPacket.source` and `DataPacket.group_key` accepted, in bytes. They
+/// outlive the packet (tenant keys, group headers, metric tags) outside the memory budget, so
+/// longer ones are refused ([`Status::InvalidArgument`]); real ones are a few dozen bytes.
+pub const MAX_NAME_LEN: usize = 1024;
+
+/// `Err(InvalidArgument)` naming `what` if `value` is longer than [`MAX_NAME_LEN`].
+fn check_name_len(what: &str, value: &str) -> Result<(), Error> {
+    if value.len() > MAX_NAME_LEN {
+        return Err(Error::new(
+            Status::InvalidArgument,
+            format!(
+                "{what} is {} bytes long; the limit is {MAX_NAME_LEN}",
+                value.len()
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// The tail-sampling engine. Every method takes `&self` and is safe to call from many
 /// threads at once.
@@ -170,6 +189,7 @@ impl Processor {
         if token.is_empty() {
             return Err(Error::new(Status::InvalidArgument, "token: empty"));
         }
+        check_name_len("token", token)?;
         let tenant = self.tenant(token);
         let parsed = match Config::from_json(config_json) {
             Ok(p) => p,
@@ -421,6 +441,7 @@ impl Processor {
                     header: Header::from_packet(p),
                     segments: Vec::with_capacity(1),
                     bytes: 0,
+                    inflated: 0,
                     held: cost + GROUP_OVERHEAD,
                     packets: 0,
                     deadline: 0,
@@ -431,13 +452,15 @@ impl Processor {
         let new_group = group.packets == 0;
         group.segments.push(Segment::from_packet(p));
         group.bytes += p.points_payload.len();
+        group.inflated = group.inflated.saturating_add(inflated_len(p));
         group.packets += 1;
         group.deadline = now_sec + ttl;
-        let (deadline, too_big) = (group.deadline, group.bytes > self.opts.max_group_bytes);
+        let max = self.opts.max_group_bytes;
+        let (deadline, too_big) = (group.deadline, group.bytes.max(group.inflated) > max);
         add(&c.buffered_packets, 1);
         add(&c.buffered_bytes, p.points_payload.len() as u64);
         if new_group {
-            shard.wheel.insert(key, deadline);
+            shard.schedule(key, deadline);
         }
         if too_big {
             if let Some(g) = shard.groups.remove(&key) {
@@ -546,15 +569,19 @@ impl Processor {
         });
         let enabled = section.map_or(BuiltinMetrics::all_of(g.data_type), |s| s.builtin_metrics);
         let cap = self.opts.max_decompressed_bytes;
+        let caps = Caps {
+            segment: cap,
+            group: self.opts.max_group_bytes.saturating_add(cap),
+        };
         let hash = g.header.group_id_hash;
         let mut observed = tenant.observed[g.data_type.index()].lock();
         // The observed keys stay locked only while a sampled group records into them.
         let d = if observed.wants(g.seq) {
             observed.group();
-            decide(g.segments, hash, pipelines, cap, Some(&mut *observed))
+            decide(g.segments, hash, pipelines, caps, Some(&mut *observed))
         } else {
             drop(observed);
-            decide(g.segments, hash, pipelines, cap, None)
+            decide(g.segments, hash, pipelines, caps, None)
         };
 
         let (reason, name) = provenance(d.why, early, pipelines);

@@ -2,6 +2,7 @@
 //! [`Processor::ingest`](super::Processor::ingest)), and [`peek_packet`]: what a host reads of
 //! a packet to route it or to refuse its payload compression, without a processor.
 
+use super::check_name_len;
 use super::error::{Error, Status};
 use crate::config::DataType;
 use crate::wire::{pick_key, PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
@@ -27,9 +28,10 @@ pub(super) struct Header<'a> {
 }
 
 /// Decodes the header of `body` and checks it as ingest does: the token (`token` is the one
-/// the host authenticated; an empty or missing one means the packet's own), the data type and
-/// the payload compression. Errors: `DecodeError`, `TokenMismatch`, `InvalidArgument` (no
-/// token at all), `Unsupported`.
+/// the host authenticated; an empty or missing one means the packet's own), the lengths of the
+/// token, source and group key, the data type and the payload compression. Errors:
+/// `DecodeError`, `TokenMismatch`, `InvalidArgument` (no token at all, a name over
+/// `MAX_NAME_LEN`), `Unsupported`.
 pub(super) fn header<'a>(token: Option<&'a str>, body: &'a [u8]) -> Result<Header<'a>, Error> {
     let p = PacketRef::decode(body).map_err(|e| Error::new(Status::DecodeError, e.to_string()))?;
     let token = match (token.filter(|t| !t.is_empty()), p.token) {
@@ -48,6 +50,9 @@ pub(super) fn header<'a>(token: Option<&'a str>, body: &'a [u8]) -> Result<Heade
             ))
         }
     };
+    check_name_len("token", token)?;
+    check_name_len("DataPacket.source", p.source)?;
+    check_name_len("DataPacket.group_key", p.group_key)?;
     let data_type = DataType::from_wire(p.data_type).ok_or_else(|| {
         Error::new(
             Status::Unsupported,

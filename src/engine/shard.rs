@@ -29,6 +29,9 @@ impl Hasher for IdentityHasher {
 /// The hasher of every map keyed by group key.
 pub(crate) type KeyHasher = BuildHasherDefault<IdentityHasher>;
 
+/// The wheel is compacted once its entries outnumber twice the buffered groups by this many.
+const COMPACT_AFTER: usize = 1024;
+
 #[derive(Debug)]
 pub(crate) struct Shard {
     pub(crate) groups: HashMap<u64, Group, KeyHasher>,
@@ -43,6 +46,17 @@ impl Shard {
             wheel: Wheel::new(now_sec),
             decided: DecisionCache::new(decision_cache_size),
         }
+    }
+
+    /// Schedules group `key` to expire at `deadline`. Entries of groups decided before their
+    /// deadline stay in the wheel until they fire; once they outnumber the buffered groups,
+    /// they are compacted away, so a flood of groups decided early cannot pile them up.
+    pub(crate) fn schedule(&mut self, key: u64, deadline: u64) {
+        if self.wheel.len() > 2 * self.groups.len() + COMPACT_AFTER {
+            let groups = &self.groups;
+            self.wheel.compact(|k| groups.contains_key(&k));
+        }
+        self.wheel.insert(key, deadline);
     }
 
     /// Advances the wheel to `now_sec` and removes the groups whose sliding TTL elapsed,

@@ -1,6 +1,12 @@
 //! The timing wheel that expires groups: 3600 one-second slots, so a poll costs O(seconds
 //! elapsed + groups due), never O(all groups). TTLs slide: a group keeps one wheel entry; when
 //! the entry fires and the group was touched since, it is re-inserted at its new deadline.
+//! A group decided before its deadline (early, at its size cap, by flush) leaves its entry
+//! behind until it fires; [`Wheel::compact`] gives those back when they pile up.
+
+use std::collections::HashMap;
+
+use super::shard::KeyHasher;
 
 /// Slots in the wheel: the longest TTL (3599 s) plus one.
 pub(crate) const SLOTS: u64 = 3600;
@@ -17,6 +23,8 @@ pub(crate) struct Wheel {
     slots: Vec<Vec<Entry>>,
     /// The last second processed: every entry with a deadline <= `done` has fired.
     done: u64,
+    /// Entries in all slots.
+    len: usize,
 }
 
 impl Wheel {
@@ -24,6 +32,7 @@ impl Wheel {
         Self {
             slots: (0..SLOTS).map(|_| Vec::new()).collect(),
             done: now_sec,
+            len: 0,
         }
     }
 
@@ -32,6 +41,33 @@ impl Wheel {
     pub(crate) fn insert(&mut self, key: u64, deadline: u64) {
         let deadline = deadline.max(self.done + 1);
         self.slots[(deadline % SLOTS) as usize].push(Entry { key, deadline });
+        self.len += 1;
+    }
+
+    /// Entries scheduled, including those of groups already decided.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Keeps, of each key for which `live(key)`, its entry with the earliest deadline (the
+    /// caller re-inserts a group that is not due yet when it fires), drops every other entry
+    /// and gives back the slots' spare memory. O(entries + slots).
+    pub(crate) fn compact(&mut self, live: impl Fn(u64) -> bool) {
+        let mut earliest: HashMap<u64, u64, KeyHasher> = HashMap::default();
+        for e in self.slots.iter().flatten().filter(|e| live(e.key)) {
+            let d = earliest.entry(e.key).or_insert(e.deadline);
+            *d = (*d).min(e.deadline);
+        }
+        self.len = 0;
+        for slot in &mut self.slots {
+            slot.retain(|e| {
+                earliest.get(&e.key) == Some(&e.deadline) && earliest.remove(&e.key).is_some()
+            });
+            if slot.capacity() > 2 * slot.len() + 4 {
+                slot.shrink_to_fit();
+            }
+            self.len += slot.len();
+        }
     }
 
     /// Advances to `now_sec`, appending to `due` the keys whose scheduled deadline passed.
@@ -41,6 +77,7 @@ impl Wheel {
             return;
         }
         let steps = (now_sec - self.done).min(SLOTS);
+        let before = due.len();
         for s in 1..=steps {
             let slot = &mut self.slots[((self.done + s) % SLOTS) as usize];
             if slot.is_empty() {
@@ -55,6 +92,7 @@ impl Wheel {
             });
         }
         self.done = now_sec;
+        self.len -= due.len() - before;
     }
 }
 
@@ -98,6 +136,22 @@ mod tests {
         assert_eq!(advance(&mut w, 3599), [7]);
         assert!(advance(&mut w, 3598 + 3598).is_empty());
         assert_eq!(advance(&mut w, 3598 + 3599), [8]);
+    }
+
+    #[test]
+    fn compaction_keeps_the_earliest_entry_of_each_live_key() {
+        let mut w = Wheel::new(0);
+        for (key, deadline) in [(1, 30), (1, 20), (2, 20), (3, 40), (1, 20), (4, 3599 + 10)] {
+            w.insert(key, deadline);
+        }
+        assert_eq!(w.len(), 6);
+        w.compact(|key| key != 2);
+        assert_eq!(w.len(), 3);
+        assert!(advance(&mut w, 19).is_empty());
+        assert_eq!(advance(&mut w, 20), [1]);
+        assert_eq!(advance(&mut w, 40), [3]);
+        assert_eq!(advance(&mut w, 3599 + 10), [4]);
+        assert_eq!(w.len(), 0);
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod sql;
 mod suggest;
 mod types;
 
-pub use observed::{Observed, MAX_OBSERVED_KEYS};
+pub use observed::{Observed, MAX_OBSERVED_KEYS, MAX_OBSERVED_KEY_LEN};
 pub use report::Report;
 pub use types::{FieldType, Schema, SchemaError};
 

@@ -16,6 +16,10 @@ use crate::wire::Value;
 
 /// The most distinct keys remembered per token and data type; further new keys are counted.
 pub const MAX_OBSERVED_KEYS: usize = 1024;
+/// The longest key remembered, in bytes; longer keys are counted with the keys over the limit
+/// (so that at most `MAX_OBSERVED_KEYS * MAX_OBSERVED_KEY_LEN` bytes of keys are kept, however
+/// large the keys in the data).
+pub const MAX_OBSERVED_KEY_LEN: usize = 256;
 /// Every group is observed until this many were; then one in [`OBSERVE_EVERY`].
 const OBSERVE_ALL_FIRST: u64 = 64;
 /// The sampling period of observed groups after the first [`OBSERVE_ALL_FIRST`].
@@ -154,7 +158,7 @@ impl Observed {
         let Some(t) = field_type(value) else { return };
         if let Some(bits) = self.keys.get_mut(key) {
             *bits |= bit(t);
-        } else if self.keys.len() < MAX_OBSERVED_KEYS {
+        } else if self.keys.len() < MAX_OBSERVED_KEYS && key.len() <= MAX_OBSERVED_KEY_LEN {
             self.keys.insert(key.into(), bit(t));
         } else {
             self.keys_over_limit += 1;
@@ -229,6 +233,14 @@ mod tests {
         assert_eq!(
             o.keys[b"k0".as_slice()],
             bit(FieldType::Int) | bit(FieldType::Float)
+        );
+        let mut o = Observed::default();
+        o.record(&[b'k'; MAX_OBSERVED_KEY_LEN], &Value::Int(1));
+        o.record(&[b'k'; MAX_OBSERVED_KEY_LEN + 1], &Value::Int(1));
+        assert_eq!(
+            (o.keys.len(), o.keys_over_limit),
+            (1, 1),
+            "too long to remember"
         );
     }
 

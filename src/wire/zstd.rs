@@ -27,6 +27,10 @@ const INITIAL_OUTPUT: usize = 64 << 10;
 /// otherwise the output grows as decoding proceeds and decoding stops with
 /// [`WireError::TooLarge`] as soon as it would exceed `cap`. A truncated or corrupt frame, or
 /// bytes after the frame, is [`WireError::Zstd`].
+///
+/// Whether a frame is accepted, and its bytes, never depend on what was decoded before; the
+/// error reported for a malformed frame may (zstd's decoder takes another path once its
+/// buffers were sized by a frame with a large window).
 pub fn decompress_capped(src: &[u8], cap: usize) -> Result<Vec<u8>, WireError> {
     let declared = zstd_safe::get_frame_content_size(src)
         .map_err(|_| zstd_error(0, "not a zstd frame, or its header is truncated or corrupt"))?;
@@ -40,10 +44,17 @@ pub fn decompress_capped(src: &[u8], cap: usize) -> Result<Vec<u8>, WireError> {
             if cached.is_none() {
                 *cached = Some(new_decoder()?);
             }
-            match cached.as_mut() {
+            let result = match cached.as_mut() {
                 Some(dctx) => decode(dctx, src, cap, declared),
                 None => Err(zstd_error(0, "cannot allocate a zstd decoder")),
+            };
+            // A frame that failed (a bomb stopped at the cap, a corrupt frame) may have sized
+            // the decoder's buffers up to its window (64 MiB): give them back now rather than
+            // keep them for the thread's next frames.
+            if result.is_err() {
+                *cached = None;
             }
+            result
         }
         // Only reachable if decoding re-entered itself on this thread; stay correct anyway.
         Err(_) => decode(&mut new_decoder()?, src, cap, declared),

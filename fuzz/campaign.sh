@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One fuzzing run of one target, as recorded in RELIABILITY.md:
+#   fuzz/campaign.sh TARGET SECONDS [extra libFuzzer flags...]
+# Runs `cargo fuzz run` (nice, -jobs=1, an input running over 10 s is a finding) over fuzz/corpus/TARGET (kept between runs, not
+# committed) and the committed seeds fuzz/seeds/TARGET, then prints the figures: wall time,
+# executions (#N of libFuzzer's final stats), corpus size and crash artifacts.
+# Uses `cargo +nightly` when a nightly toolchain is installed, else RUSTC_BOOTSTRAP=1.
+set -euo pipefail
+cd "$(dirname "$0")"
+target=$1 seconds=$2
+shift 2
+
+if cargo +nightly --version >/dev/null 2>&1; then
+  fuzz=(cargo +nightly fuzz)
+else
+  fuzz=(env RUSTC_BOOTSTRAP=1 cargo fuzz)
+fi
+
+mkdir -p "corpus/$target" "artifacts/$target" logs
+log="logs/$target.log"
+before=$(find "artifacts/$target" -type f | wc -l)
+start=$(date +%s)
+# -jobs=1 runs the fuzzer in one child process whose output goes to fuzz-0.log.
+nice "${fuzz[@]}" run -O "$target" "corpus/$target" "seeds/$target" -- \
+  -jobs=1 -max_total_time="$seconds" -timeout=10 -print_final_stats=1 "$@" || true
+end=$(date +%s)
+mv -f fuzz-0.log "$log" 2>/dev/null || true
+
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+after=$(find "artifacts/$target" -type f | wc -l)
+echo "target=$target wall_s=$((end - start)) execs=${execs:-?}" \
+  "corpus=$(find "corpus/$target" -type f | wc -l) new_artifacts=$((after - before))"
+grep -E '^#[0-9]+ +DONE|^==[0-9]+==ERROR|panicked at|^SUMMARY' "$log" | tail -5 || true
