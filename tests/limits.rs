@@ -200,6 +200,39 @@ fn a_group_of_small_zstd_packets_never_inflates_past_its_limits() {
 }
 
 #[test]
+fn kept_zstd_payloads_waiting_for_a_poll_count_against_the_budget() {
+    // Each packet: a 2 KB zstd frame of 2 MiB of points, its own group, decided at once
+    // (declared size over max_group_bytes) and kept. Between two polls, 100 of them would
+    // be 200 MiB of kept data from 200 KB of traffic; counted against the budget until the
+    // host polls, they meet early decisions and `Busy` instead.
+    let inflated = payload(&[span("g", "ok", vec![string("msg", &"\0".repeat(2 << 20))])]);
+    let frame = tailsampling::wire::compress(&inflated, 19);
+    let limits = r#", "token_memory_share": 1, "max_group_bytes": 1048576, "max_decompressed_bytes": 4194304"#;
+    let b = Bounded::new(8 << 20, limits, KEEP_ALL);
+    let mut busy = 0;
+    for i in 0..100 {
+        match b
+            .p
+            .ingest(None, &raw_packet(&format!("g{i}"), frame.clone(), 1))
+        {
+            Ok(Status::Ok) => {}
+            Err(e) if e.status() == Status::Busy => busy += 1,
+            other => panic!("{other:?}"),
+        }
+        b.check();
+    }
+    assert!(busy > 0);
+    let (_, points) = b.poll_after(0);
+    let s = b.check();
+    assert_eq!(points, 100 - busy);
+    assert_eq!(n(&s, "/memory/held_bytes"), 0, "released by the poll");
+    assert_eq!(
+        b.p.ingest(None, &raw_packet("after", frame, 1)),
+        Ok(Status::Ok)
+    );
+}
+
+#[test]
 fn packets_at_max_packet_bytes_are_taken_and_one_byte_over_is_too_large() {
     // With the default options (64 MiB), through both paths: buffered and pending.
     let p = Processor::from_options_json(br#"{"clock": "manual"}"#).expect("options");
