@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One fuzzing run of one target, as recorded in RELIABILITY.md:
 #   fuzz/campaign.sh TARGET SECONDS [extra libFuzzer flags...]
-# Runs `cargo fuzz run` (nice, -jobs=1, an input running over 10 s is a finding) over fuzz/corpus/TARGET (kept between runs, not
-# committed) and the committed seeds fuzz/seeds/TARGET, then prints the figures: wall time,
-# executions (#N of libFuzzer's final stats), corpus size and crash artifacts.
+# Runs `cargo fuzz run` (nice, -jobs=1, an input running over 10 s is a finding) over
+# fuzz/corpus/TARGET (kept between runs, not committed) and the committed seeds
+# fuzz/seeds/TARGET, then prints the figures: wall time (build included), fuzzing time and
+# executions (libFuzzer's final stats), corpus size and crash artifacts.
 # Uses `cargo +nightly` when a nightly toolchain is installed, else RUSTC_BOOTSTRAP=1.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,7 +28,8 @@ end=$(date +%s)
 mv -f fuzz-0.log "$log" 2>/dev/null || true
 
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+fuzz_s=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
 after=$(find "artifacts/$target" -type f | wc -l)
-echo "target=$target wall_s=$((end - start)) execs=${execs:-?}" \
+echo "target=$target wall_s=$((end - start)) fuzz_s=${fuzz_s:-?} execs=${execs:-?}" \
   "corpus=$(find "corpus/$target" -type f | wc -l) new_artifacts=$((after - before))"
 grep -E '^#[0-9]+ +DONE|^==[0-9]+==ERROR|panicked at|^SUMMARY' "$log" | tail -5 || true

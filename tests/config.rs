@@ -1,8 +1,11 @@
 //! Config parsing and validation: Datakit's and Guance's forms, defaults, every validation
 //! rule with its JSON path.
 
+mod common;
+
 use std::time::Duration;
 
+use common::REFERENCE_EXAMPLE;
 use tailsampling::config::{
     sample_threshold, Action, BuiltinMetric, Config, ConfigError, DataType, Parsed, Rule, Severity,
     MAX_TTL,
@@ -36,19 +39,6 @@ fn has_warning(p: &Parsed, path: &str, fragment: &str) -> bool {
         .iter()
         .any(|d| d.severity == Severity::Warning && d.path == path && d.message.contains(fragment))
 }
-
-const REFERENCE_EXAMPLE: &str = r#"{"version": 2,
- "trace":   {"version": 1, "data_ttl": "5m", "group_key": "trace_id",
-             "pipelines": [{"name": "keep-errors", "type": "condition", "condition": "{ status = \"error\" }", "action": "keep"},
-                           {"name": "rest", "type": "probabilistic", "rate": 0.1}],
-             "builtin_metrics": [{"name": "trace_total_count", "enabled": true}],
-             "derived_metrics": []},
- "logging": {"version": 1, "data_ttl": "1m", "builtin_metrics": [],
-             "group_dimensions": [{"group_key": "service", "pipelines": [
-                 {"name": "errors", "type": "condition", "condition": "{ level = \"error\" AND order_id != \"\" }", "action": "keep"}],
-               "derived_metrics": []}]},
- "rum":     {"version": 1, "data_ttl": "1m", "group_dimensions": [{"group_key": "session_id", "pipelines": [
-                 {"name": "sample", "type": "probabilistic", "rate": 0.05}]}]}}"#;
 
 #[test]
 fn reference_example_parses() {

@@ -400,7 +400,7 @@ fn every_refusal_has_its_status_and_message() {
 
 #[test]
 fn outputs_are_written_only_on_success() {
-    let sentinel = 0x5a5a as *mut ts_processor;
+    let sentinel = ptr::without_provenance_mut::<ts_processor>(0x5a5a);
     let mut out = sentinel;
     let mut err = ptr::null_mut();
     let opts = r#"{"shard": 4}"#;

@@ -1,8 +1,12 @@
 //! Property tests: canonical printing round-trips random syntax trees, and arbitrary input
 //! never panics the parser or compiler.
 
+#[path = "common/spans.rs"]
+mod spans;
+
 use proptest::collection::vec;
 use proptest::prelude::*;
+use spans::strip;
 use tailsampling::filter::{
     parse, Block, CmpOp, Compare, Condition, Expr, ExprKind, InList, Key, Literal, LiteralValue,
     MatchList, Operand, Pattern, Program, RegexEq, Span,
@@ -111,43 +115,6 @@ fn program() -> impl Strategy<Value = Program> {
         0..4,
     )
     .prop_map(|blocks| Program { blocks })
-}
-
-/// Sets every span of the tree to the default.
-fn strip(program: &mut Program) {
-    fn operand(o: &mut Operand) {
-        match o {
-            Operand::Key(k) => k.span = Span::default(),
-            Operand::Literal(l) => l.span = Span::default(),
-        }
-    }
-    fn expr(e: &mut Expr) {
-        e.span = Span::default();
-        match &mut e.kind {
-            ExprKind::Or(items) | ExprKind::And(items) => items.iter_mut().for_each(expr),
-            ExprKind::Paren(inner) => expr(inner),
-            ExprKind::Compare(c) => {
-                operand(&mut c.lhs);
-                c.rhs.span = Span::default();
-            }
-            ExprKind::RegexEq(r) => {
-                operand(&mut r.lhs);
-                r.pattern.span = Span::default();
-            }
-            ExprKind::In(l) => {
-                l.key.span = Span::default();
-                l.values.iter_mut().for_each(|v| v.span = Span::default());
-            }
-            ExprKind::Match(m) => {
-                m.key.span = Span::default();
-                m.patterns.iter_mut().for_each(|p| p.span = Span::default());
-            }
-        }
-    }
-    for block in &mut program.blocks {
-        block.span = Span::default();
-        block.terms.iter_mut().for_each(expr);
-    }
 }
 
 /// Fragments of the language (and near misses) to build random sources from.

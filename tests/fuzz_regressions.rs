@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::rle_frame;
+use common::{rle_frame, REFERENCE_EXAMPLE};
 use prost::Message;
 use serde_json::Value as Json;
 use tailsampling::wire::proto::aggregate::DataPacket;
@@ -268,7 +268,10 @@ fn seeds() -> Vec<Seed> {
         ("config_json", "ttl_clamped", rules_config("38-data-ttl-clamped.json")),
         ("config_json", "unknown_type", rules_config("43-unknown-type-and-syntax.json")),
         ("config_json", "invalid_json", rules_config("44-invalid-json.json")),
-        ("config_json", "dimensions", REFERENCE_CONFIG.as_bytes().to_vec()),
+        // The reference example, with a data_ttl in integer nanoseconds as Datakit sends it.
+        ("config_json", "dimensions", REFERENCE_EXAMPLE
+            .replace(r#""data_ttl": "1m", "builtin_metrics""#, r#""data_ttl": 60000000000, "builtin_metrics""#)
+            .into_bytes()),
         ("condition", "errors", br#"{ status = "error" }; { http_status_code MATCH ["^[45][0-9][0-9]$"] }"#.to_vec()),
         ("condition", "errors_point", joined(br#"{ status = "error" }"#, &[0, 0, 8, 0, 0])),
         ("condition", "and_notin", joined(br#"{ parent_id = "0" AND duration > 1000000, resource NOTIN ["/health", nil] }"#, &[0, 1, 8, 0, 1, 1, 2, 0x40, 0x42, 0x0f, 0, 0, 0, 0, 0])),
@@ -322,20 +325,6 @@ fn payload_of(p: &DataPacket) -> Vec<u8> {
         .expect("a workload payload")
         .into_owned()
 }
-
-/// A config with every section, for `config_json`.
-const REFERENCE_CONFIG: &str = r#"{"version": 2,
- "trace":   {"version": 1, "data_ttl": "5m", "group_key": "trace_id",
-             "pipelines": [{"name": "keep-errors", "type": "condition", "condition": "{ status = \"error\" }", "action": "keep"},
-                           {"name": "rest", "type": "probabilistic", "rate": 0.1}],
-             "builtin_metrics": [{"name": "trace_total_count", "enabled": true}],
-             "derived_metrics": []},
- "logging": {"version": 1, "data_ttl": 60000000000, "builtin_metrics": [],
-             "group_dimensions": [{"group_key": "service", "pipelines": [
-                 {"name": "errors", "type": "condition", "condition": "{ level = \"error\" AND order_id != \"\" }", "action": "keep"}],
-               "derived_metrics": []}]},
- "rum":     {"version": 1, "data_ttl": "1m", "group_dimensions": [{"group_key": "session_id", "pipelines": [
-                 {"name": "sample", "type": "probabilistic", "rate": 0.05}]}]}}"#;
 
 #[test]
 fn fuzz_seed_corpora_are_current() {

@@ -103,6 +103,14 @@ fn raw_packet(id: &str, payload: Vec<u8>, compression: i32) -> Vec<u8> {
     .encode_to_vec()
 }
 
+/// A PBPoints of one point with a string field of `len` zeros, and its zstd frame (with its
+/// content size): about 1000 times smaller.
+fn compressible(len: usize) -> (Vec<u8>, Vec<u8>) {
+    let points = payload(&[span("g", "ok", vec![string("msg", &"\0".repeat(len))])]);
+    let frame = tailsampling::wire::compress(&points, 19);
+    (points, frame)
+}
+
 #[test]
 fn decompression_bombs_cost_their_compressed_size_and_are_dropped_at_decision() {
     let cap = 1 << 20;
@@ -154,8 +162,7 @@ fn decompression_bombs_cost_their_compressed_size_and_are_dropped_at_decision() 
 fn a_group_of_small_zstd_packets_never_inflates_past_its_limits() {
     // Each packet: 1 MiB of PBPoints (one point, one string field of zeros) in ~100 bytes of
     // zstd. 300 of them in one group are 30 KB to buffer and 300 MiB once decompressed.
-    let inflated = payload(&[span("g", "ok", vec![string("msg", &"\0".repeat(1 << 20))])]);
-    let frame = tailsampling::wire::compress(&inflated, 19);
+    let (inflated, frame) = compressible(1 << 20);
     assert!(frame.len() < 1000);
     let limits = r#", "max_group_bytes": 4194304, "max_decompressed_bytes": 2097152"#;
     let b = Bounded::new(8 << 20, limits, KEEP_ALL);
@@ -197,6 +204,38 @@ fn a_group_of_small_zstd_packets_never_inflates_past_its_limits() {
     assert!(peak <= 9 << 20, "deciding took {peak} bytes of heap");
     let s = b.check();
     assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/decode_error"), 300);
+}
+
+#[test]
+fn kept_zstd_payloads_waiting_for_a_poll_count_against_the_budget() {
+    // Each packet: a 2 KB zstd frame of 2 MiB of points, its own group, decided at once
+    // (declared size over max_group_bytes) and kept. Between two polls, 100 of them would
+    // be 200 MiB of kept data from 200 KB of traffic; counted against the budget until the
+    // host polls, they meet early decisions and `Busy` instead.
+    let (_, frame) = compressible(2 << 20);
+    let limits = r#", "token_memory_share": 1, "max_group_bytes": 1048576, "max_decompressed_bytes": 4194304"#;
+    let b = Bounded::new(8 << 20, limits, KEEP_ALL);
+    let mut busy = 0;
+    for i in 0..100 {
+        match b
+            .p
+            .ingest(None, &raw_packet(&format!("g{i}"), frame.clone(), 1))
+        {
+            Ok(Status::Ok) => {}
+            Err(e) if e.status() == Status::Busy => busy += 1,
+            other => panic!("{other:?}"),
+        }
+        b.check();
+    }
+    assert!(busy > 0);
+    let (_, points) = b.poll_after(0);
+    let s = b.check();
+    assert_eq!(points, 100 - busy);
+    assert_eq!(n(&s, "/memory/held_bytes"), 0, "released by the poll");
+    assert_eq!(
+        b.p.ingest(None, &raw_packet("after", frame, 1)),
+        Ok(Status::Ok)
+    );
 }
 
 #[test]

@@ -7,48 +7,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tailsampling::filter::{
-    parse, Condition, Expr, ExprKind, LiteralValue, Operand, Program, Span,
-};
+use tailsampling::filter::{parse, Condition, Expr, ExprKind, LiteralValue, Program};
 use tailsampling::wire::Value;
 use tailsampling_fuzz::Cursor;
 
-/// Sets every span of the tree to the default.
-fn strip(program: &mut Program) {
-    fn operand(o: &mut Operand) {
-        match o {
-            Operand::Key(k) => k.span = Span::default(),
-            Operand::Literal(l) => l.span = Span::default(),
-        }
-    }
-    fn expr(e: &mut Expr) {
-        e.span = Span::default();
-        match &mut e.kind {
-            ExprKind::Or(items) | ExprKind::And(items) => items.iter_mut().for_each(expr),
-            ExprKind::Paren(inner) => expr(inner),
-            ExprKind::Compare(c) => {
-                operand(&mut c.lhs);
-                c.rhs.span = Span::default();
-            }
-            ExprKind::RegexEq(r) => {
-                operand(&mut r.lhs);
-                r.pattern.span = Span::default();
-            }
-            ExprKind::In(l) => {
-                l.key.span = Span::default();
-                l.values.iter_mut().for_each(|v| v.span = Span::default());
-            }
-            ExprKind::Match(m) => {
-                m.key.span = Span::default();
-                m.patterns.iter_mut().for_each(|p| p.span = Span::default());
-            }
-        }
-    }
-    for block in &mut program.blocks {
-        block.span = Span::default();
-        block.terms.iter_mut().for_each(expr);
-    }
-}
+/// `strip`: sets every span of a tree to the default (shared with the Rust tests).
+#[path = "../../tests/common/spans.rs"]
+mod spans;
+use spans::strip;
 
 /// The literal values and regex sources of `program`: values a point's fields may take so
 /// that comparisons have a chance to match.

@@ -366,6 +366,16 @@ impl Processor {
         self.held.fetch_sub(held, Ordering::AcqRel);
     }
 
+    /// Charges what decompressing a kept payload added to it to `tenant` until `poll_kept`
+    /// takes it: a tenant keeping small, highly compressed payloads meets its share (early
+    /// decisions, then `Busy`) instead of inflating the outbox without bound between polls.
+    fn charge(&self, tenant: &Tenant, inflation: usize) {
+        if inflation > 0 {
+            tenant.held.fetch_add(inflation, Ordering::AcqRel);
+            self.held.fetch_add(inflation, Ordering::AcqRel);
+        }
+    }
+
     /// Decides `tenant`'s oldest buffered group now; false if it has none.
     fn decide_oldest(&self, tenant: &Tenant) -> bool {
         loop {
@@ -492,6 +502,8 @@ impl Processor {
             add(&c.late_kept, 1);
             add(&c.kept_packets, 1);
             let bytes = payload.len();
+            let inflation = bytes.saturating_sub(p.points_payload.len());
+            self.charge(tenant, inflation);
             self.outbox.lock().push(
                 &tenant.token,
                 dt,
@@ -499,6 +511,7 @@ impl Processor {
                     payload: vec![payload],
                     bytes,
                     points,
+                    inflation,
                 },
             );
             (true, Reason::Late)
@@ -591,7 +604,9 @@ impl Processor {
         if d.kept {
             add(&c.kept_groups, 1);
             add(&c.kept_packets, g.packets);
-            let bytes = d.payload.iter().map(|b| b.len()).sum();
+            let bytes: usize = d.payload.iter().map(|b| b.len()).sum();
+            let inflation = bytes.saturating_sub(g.bytes);
+            self.charge(&tenant, inflation);
             self.outbox.lock().push(
                 &tenant.token,
                 g.data_type,
@@ -599,6 +614,7 @@ impl Processor {
                     payload: d.payload,
                     bytes,
                     points: d.points,
+                    inflation,
                 },
             );
         } else {
@@ -658,7 +674,17 @@ impl Processor {
     /// and groups decided early or by `flush` since the last poll are included.
     pub fn poll_kept(&self) -> Vec<Delivery> {
         self.advance();
-        self.outbox.lock().take(self.opts.max_batch_bytes)
+        let (deliveries, charged) = {
+            let mut outbox = self.outbox.lock();
+            (
+                outbox.take(self.opts.max_batch_bytes),
+                outbox.take_charged(),
+            )
+        };
+        for (token, inflation) in charged {
+            self.release(&self.tenant(&token), inflation);
+        }
+        deliveries
     }
 
     /// Advances to now (like [`poll_kept`](Self::poll_kept)) and returns the built-in metrics

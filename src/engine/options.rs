@@ -46,7 +46,8 @@ pub struct Options {
     pub token_memory_share: f64,
     /// `max_packet_bytes`: larger packets are refused as too large (64 MiB).
     pub max_packet_bytes: usize,
-    /// `max_group_bytes`: a group that grows past this is decided at once (64 MiB).
+    /// `max_group_bytes`: a group whose payloads grow past this (zstd ones by the size their
+    /// frames declare, decompressed) is decided at once (64 MiB).
     pub max_group_bytes: usize,
     /// `max_decompressed_bytes`: cap on one zstd payload's decompressed size (64 MiB).
     pub max_decompressed_bytes: usize,

@@ -61,19 +61,31 @@ pub(crate) struct Kept {
     pub(crate) payload: Vec<Box<[u8]>>,
     pub(crate) bytes: usize,
     pub(crate) points: u64,
+    /// What decompression added to the payload, charged to the token's budget until polled.
+    pub(crate) inflation: usize,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     queues: BTreeMap<(Arc<str>, DataType), Vec<Kept>>,
+    /// Per token, the inflation of the kept data queued (see [`Kept::inflation`]).
+    charged: BTreeMap<Arc<str>, usize>,
 }
 
 impl Outbox {
     pub(crate) fn push(&mut self, token: &Arc<str>, dt: DataType, kept: Kept) {
+        if kept.inflation > 0 {
+            *self.charged.entry(token.clone()).or_default() += kept.inflation;
+        }
         self.queues
             .entry((token.clone(), dt))
             .or_default()
             .push(kept);
+    }
+
+    /// Takes the per-token inflation of everything queued, to release with [`take`](Self::take).
+    pub(crate) fn take_charged(&mut self) -> BTreeMap<Arc<str>, usize> {
+        std::mem::take(&mut self.charged)
     }
 
     /// Takes everything queued, batched into deliveries of at most `max_batch` bytes.

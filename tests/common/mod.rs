@@ -109,6 +109,20 @@ pub const TRACE_CONFIG: &str = r#"{"version": 1, "trace": {"data_ttl": "10s", "p
     {"name": "keep-slow", "type": "condition", "condition": "{ duration > 1000000 }", "action": "keep"}
 ]}}"#;
 
+/// The configuration example of REFERENCE.md §2, with every section.
+pub const REFERENCE_EXAMPLE: &str = r#"{"version": 2,
+ "trace":   {"version": 1, "data_ttl": "5m", "group_key": "trace_id",
+             "pipelines": [{"name": "keep-errors", "type": "condition", "condition": "{ status = \"error\" }", "action": "keep"},
+                           {"name": "rest", "type": "probabilistic", "rate": 0.1}],
+             "builtin_metrics": [{"name": "trace_total_count", "enabled": true}],
+             "derived_metrics": []},
+ "logging": {"version": 1, "data_ttl": "1m", "builtin_metrics": [],
+             "group_dimensions": [{"group_key": "service", "pipelines": [
+                 {"name": "errors", "type": "condition", "condition": "{ level = \"error\" AND order_id != \"\" }", "action": "keep"}],
+               "derived_metrics": []}]},
+ "rum":     {"version": 1, "data_ttl": "1m", "group_dimensions": [{"group_key": "session_id", "pipelines": [
+                 {"name": "sample", "type": "probabilistic", "rate": 0.05}]}]}}"#;
+
 /// Asserts accepted == pending + buffered + kept + dropped for the total and every token.
 pub fn assert_conserved(stats: &Value) {
     let mut all = vec![("total".to_string(), &stats["total"])];
