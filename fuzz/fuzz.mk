@@ -2,7 +2,8 @@
 # ABI. Included by the top-level Makefile.
 #
 #   make fuzz-smoke                    build every target once, run each for FUZZ_SECONDS over
-#                                      its committed seeds (part of `make test`)
+#                                      its committed seeds and the inputs that once found a
+#                                      bug, fuzz/regressions/TARGET (part of `make test`)
 #   fuzz/campaign.sh TARGET SECONDS    a long run, with the figures RELIABILITY.md records
 
 # The pinned cargo-fuzz (installed by .ci/run):
@@ -20,7 +21,8 @@ FUZZ_SMOKE := fuzz/target/smoke
 
 # The smoke build is unoptimised (with debug assertions and AddressSanitizer): it compiles in
 # about half the time of `-O`, and ten seconds is about coverage of the seeds' neighbourhood,
-# not throughput. A fresh corpus each time keeps runs comparable; crashes go to fuzz/artifacts.
+# not throughput. A fresh corpus each time keeps runs comparable (and the committed seeds
+# untouched: libFuzzer writes new inputs to the first directory); crashes go to fuzz/artifacts.
 fuzz-smoke:
 	cd fuzz && $(FUZZ_CARGO) fuzz build --dev --target $(FUZZ_TRIPLE)
 	rm -rf $(FUZZ_SMOKE)
@@ -28,6 +30,7 @@ fuzz-smoke:
 	  mkdir -p $(FUZZ_SMOKE)/$$t fuzz/artifacts/$$t; \
 	  if fuzz/target/$(FUZZ_TRIPLE)/debug/$$t -max_total_time=$(FUZZ_SECONDS) \
 	      -artifact_prefix=fuzz/artifacts/$$t/ $(FUZZ_SMOKE)/$$t fuzz/seeds/$$t \
+	      $$(test -d fuzz/regressions/$$t && echo fuzz/regressions/$$t) \
 	      >$(FUZZ_SMOKE)/$$t.log 2>&1; then \
 	    echo "fuzz-smoke $$t: $$(grep -E '^#[0-9]+' $(FUZZ_SMOKE)/$$t.log | tail -n 1)"; \
 	  else \
