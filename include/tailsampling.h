@@ -353,7 +353,8 @@ void ts_processor_free(struct ts_processor *p);
  * `version` as the one in force; `ts_apply_config` says which. Applying drains the token's
  * pending packets into the engine. Errors: `TS_CONFIG_ERROR` (the config is rejected and the
  * old one stays in force; the error names the JSON path), `TS_INVALID_ARGUMENT` (NULL `p`,
- * empty or non-UTF-8 token, `(NULL, n > 0)`), `TS_POISONED`, `TS_PANIC`.
+ * empty or non-UTF-8 token, a token over 1024 bytes, `(NULL, n > 0)`), `TS_POISONED`,
+ * `TS_PANIC`.
  *
  * Inputs are only borrowed for the call. Thread-safe.
  *
@@ -397,7 +398,9 @@ ts_status ts_apply_config(const struct ts_processor *p,
  * in the pending cache; answer HTTP 412). Errors (nothing stored): `TS_BUSY` (memory or
  * pending limit), `TS_TOO_LARGE`, `TS_DECODE_ERROR`, `TS_UNSUPPORTED` (data type or
  * compression), `TS_TOKEN_MISMATCH`, `TS_INVALID_ARGUMENT` (NULL `p`, bad UTF-8 token,
- * `(NULL, n > 0)`, no token at all), `TS_POISONED`, `TS_PANIC`.
+ * `(NULL, n > 0)`, no token at all, a token, `source` or `group_key` over 1024 bytes),
+ * `TS_POISONED`, `TS_PANIC`. A group is decided at once when its payloads' sizes (a zstd
+ * payload counts at the decompressed size its frame declares) pass `max_group_bytes`.
  *
  * The body is copied; inputs are only borrowed for the call. Thread-safe.
  *
@@ -577,7 +580,8 @@ ts_status ts_validate_config(const char *config_json,
  *
  * Returns `TS_OK`, `TS_DECODE_ERROR`, `TS_UNSUPPORTED` (data type or compression),
  * `TS_TOKEN_MISMATCH`, `TS_INVALID_ARGUMENT` (NULL `out`, bad UTF-8 token, `(NULL, n > 0)`,
- * no token at all), `TS_PANIC`. Thread-safe.
+ * no token at all, a token, `source` or `group_key` over 1024 bytes), `TS_PANIC`.
+ * Thread-safe.
  *
  * # Safety
  * `token` and `body` are NULL or valid for reads of their lengths; `out` and `err` are NULL

@@ -30,7 +30,8 @@ pub struct ts_packet_info {
 ///
 /// Returns `TS_OK`, `TS_DECODE_ERROR`, `TS_UNSUPPORTED` (data type or compression),
 /// `TS_TOKEN_MISMATCH`, `TS_INVALID_ARGUMENT` (NULL `out`, bad UTF-8 token, `(NULL, n > 0)`,
-/// no token at all), `TS_PANIC`. Thread-safe.
+/// no token at all, a token, `source` or `group_key` over 1024 bytes), `TS_PANIC`.
+/// Thread-safe.
 ///
 /// # Safety
 /// `token` and `body` are NULL or valid for reads of their lengths; `out` and `err` are NULL
