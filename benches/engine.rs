@@ -67,6 +67,21 @@ fn processor(events: &[Event]) -> Processor {
     p
 }
 
+/// A processor holding `events`, ingested in order.
+fn loaded(events: &[Event]) -> Processor {
+    let p = processor(events);
+    for e in events {
+        p.ingest(Some(&e.token), &e.packet).expect("ingest");
+    }
+    p
+}
+
+/// Moves `p`'s clock an hour past the last event: every group is due.
+fn past_every_ttl(p: &Processor, events: &[Event]) {
+    p.set_time(events.last().map_or(0, |e| e.at_ns) + 3_600_000_000_000)
+        .expect("clock");
+}
+
 /// Best of `runs` timings of `f`.
 fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut best: Option<(Duration, T)> = None;
@@ -256,10 +271,7 @@ fn poll_scaling(events: &[Event]) {
     let mut rows = Vec::new();
     for share in [10, 1] {
         let events = &events[..events.len() / share];
-        let p = processor(events);
-        for e in events {
-            p.ingest(Some(&e.token), &e.packet).expect("ingest");
-        }
+        let p = loaded(events);
         let groups = p.stats()["total"]["buffered"]["groups"]
             .as_u64()
             .unwrap_or(0)
@@ -272,8 +284,7 @@ fn poll_scaling(events: &[Event]) {
         });
         let idle = batch / POLLS;
         let start = Instant::now();
-        p.set_time(events.last().map_or(0, |e| e.at_ns) + 3_600_000_000_000)
-            .expect("clock");
+        past_every_ttl(&p, events);
         std::hint::black_box(p.poll_kept());
         let per_group = start.elapsed() / u32::try_from(groups).unwrap_or(u32::MAX);
         println!(
@@ -294,12 +305,8 @@ fn poll_scaling(events: &[Event]) {
 fn parallel_decide(events: &[Event]) {
     let mut walls = Vec::new();
     for threads in [1usize, 2] {
-        let p = Arc::new(processor(events));
-        for e in events {
-            p.ingest(Some(&e.token), &e.packet).expect("ingest");
-        }
-        p.set_time(events.last().map_or(0, |e| e.at_ns) + 3_600_000_000_000)
-            .expect("clock");
+        let p = loaded(events);
+        past_every_ttl(&p, events);
         let start = Instant::now();
         let points: u64 = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)

@@ -187,6 +187,14 @@ pub struct FieldRef<'a> {
 }
 
 impl<'a> FieldRef<'a> {
+    /// A tag with a string value carries it as [`Value::Tag`].
+    fn tagged(mut self) -> Self {
+        if let (true, Some(Value::Str(s))) = (self.is_tag, self.value) {
+            self.value = Some(Value::Tag(s));
+        }
+        self
+    }
+
     fn scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
         match Self::quick_scan(bytes) {
             Some(field) => Ok(field),
@@ -228,10 +236,7 @@ impl<'a> FieldRef<'a> {
             };
             field.value = Some(value);
         }
-        if let (true, Some(Value::Str(s))) = (field.is_tag, field.value) {
-            field.value = Some(Value::Tag(s));
-        }
-        Some(field)
+        Some(field.tagged())
     }
 
     fn checked_scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
@@ -266,10 +271,7 @@ impl<'a> FieldRef<'a> {
             };
             field.value = Some(value);
         }
-        if let (true, Some(Value::Str(s))) = (field.is_tag, field.value) {
-            field.value = Some(Value::Tag(s));
-        }
-        Ok(field)
+        Ok(field.tagged())
     }
 }
 
