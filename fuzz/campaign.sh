@@ -5,16 +5,17 @@
 # fuzz/corpus/TARGET (kept between runs, not committed) and the committed seeds
 # fuzz/seeds/TARGET, then prints the figures: wall time (build included), fuzzing time and
 # executions (libFuzzer's final stats), corpus size and crash artifacts.
-# Uses `cargo +nightly` when a nightly toolchain is installed, else RUSTC_BOOTSTRAP=1.
+# Uses the default toolchain with RUSTC_BOOTSTRAP=1, as `make fuzz-smoke` does; set
+# FUZZ_TOOLCHAIN=nightly to use an installed nightly instead.
 set -euo pipefail
 cd "$(dirname "$0")"
 target=$1 seconds=$2
 shift 2
 
-if cargo +nightly --version >/dev/null 2>&1; then
-  fuzz=(cargo +nightly fuzz)
+if [ -n "${FUZZ_TOOLCHAIN:-}" ]; then
+  fuzz=(cargo "+$FUZZ_TOOLCHAIN" fuzz)
 else
-  fuzz=(env RUSTC_BOOTSTRAP=1 cargo fuzz)
+  fuzz=(env RUSTC_BOOTSTRAP=1 RUSTUP_AUTO_INSTALL=0 cargo fuzz)
 fi
 
 mkdir -p "corpus/$target" "artifacts/$target" logs

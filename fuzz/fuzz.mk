@@ -11,9 +11,11 @@
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_TARGETS := packet_decode points_walk zstd_payload config_json condition schema_rules ffi_session
 FUZZ_SECONDS ?= 10
-# cargo-fuzz needs nightly rustc flags (sanitizers, coverage): the nightly toolchain when it is
-# installed, otherwise the stable one with RUSTC_BOOTSTRAP=1.
-FUZZ_CARGO = $(if $(shell $(CARGO) +nightly --version 2>/dev/null),$(CARGO) +nightly,RUSTC_BOOTSTRAP=1 $(CARGO))
+# cargo-fuzz needs nightly rustc flags (sanitizers, coverage). The smoke uses the same toolchain
+# as the rest of the build, with RUSTC_BOOTSTRAP=1, and never names another one: asking rustup
+# for `+nightly` on a machine without it makes rustup download whatever nightly is newest, and a
+# red CI run then depends on the day. RUSTUP_AUTO_INSTALL=0 keeps a toolchain file from doing so.
+FUZZ_CARGO = RUSTC_BOOTSTRAP=1 RUSTUP_AUTO_INSTALL=0 $(CARGO)
 FUZZ_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
 FUZZ_SMOKE := fuzz/target/smoke
 
