@@ -5,7 +5,7 @@
 use super::group::Segment;
 use crate::config::Pipeline;
 use crate::schema::Observed;
-use crate::wire::{decompress_capped, FieldRef, Points, Value};
+use crate::wire::{decompress_capped, FieldRef, Points, RawPoint, Value};
 
 /// Why a group was kept or dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,9 +42,109 @@ impl Decision {
     }
 }
 
-/// The value of the first field of the point named `key`.
-fn lookup<'a>(fields: &[FieldRef<'a>], key: &[u8]) -> Option<Value<'a>> {
-    fields.iter().find(|f| f.key == key).and_then(|f| f.value)
+/// The keys the pipelines' conditions read, merged: each field of a point is matched against
+/// them once, as it is walked, and every condition then reads its values from the slots.
+struct Keys<'c> {
+    keys: Vec<&'c [u8]>,
+    /// Per pipeline, the index in `keys` of each key of its condition, in the condition's
+    /// slot order.
+    slots: Vec<Vec<usize>>,
+    /// Bit `len % 64` is set for the length of each key: most fields are passed over on it.
+    lens: u64,
+}
+
+impl<'c> Keys<'c> {
+    fn new(pipelines: &'c [Pipeline]) -> Self {
+        let mut keys: Vec<&'c [u8]> = Vec::new();
+        let slots = pipelines
+            .iter()
+            .map(|p| {
+                let condition_keys = p.condition().map_or(&[][..], |c| c.keys());
+                condition_keys
+                    .iter()
+                    .map(|key| {
+                        keys.iter().position(|k| *k == &key[..]).unwrap_or_else(|| {
+                            keys.push(key);
+                            keys.len() - 1
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let lens = keys.iter().fold(0, |lens, k| lens | 1 << (k.len() % 64));
+        Keys { keys, slots, lens }
+    }
+}
+
+/// The current point's values of the [`Keys`]: for each key, the value of the point's first
+/// field with that key (`Some(None)`: that field's value is unset), `None` if it has none.
+struct Values<'a> {
+    slots: Vec<Option<Option<Value<'a>>>>,
+    /// How many slots are still `None`.
+    missing: usize,
+}
+
+impl<'a> Values<'a> {
+    fn new(keys: &Keys<'_>) -> Self {
+        Values {
+            slots: vec![None; keys.keys.len()],
+            missing: keys.keys.len(),
+        }
+    }
+
+    fn record(&mut self, keys: &Keys<'_>, field: &FieldRef<'a>) {
+        if self.missing == 0 || keys.lens >> (field.key.len() % 64) & 1 == 0 {
+            return;
+        }
+        for (slot, key) in self.slots.iter_mut().zip(&keys.keys) {
+            if slot.is_none() && field.key.first() == key.first() && field.key == *key {
+                *slot = Some(field.value);
+                self.missing -= 1;
+            }
+        }
+    }
+
+    /// Walks every field of `point` into the values (and `all`, if given); `false` if the
+    /// point or a field does not decode.
+    fn take(
+        &mut self,
+        point: RawPoint<'a>,
+        keys: &Keys<'_>,
+        mut all: Option<&mut Vec<FieldRef<'a>>>,
+    ) -> bool {
+        self.start(&mut all);
+        if point
+            .quick_fields(|f| self.push(keys, f, &mut all))
+            .is_some()
+        {
+            return true;
+        }
+        // The point or a field needs the checked walk: start the point again with it.
+        self.start(&mut all);
+        let Ok(point) = point.scan() else {
+            return false;
+        };
+        for f in point.fields() {
+            let Ok(f) = f else { return false };
+            self.push(keys, f, &mut all);
+        }
+        true
+    }
+
+    fn start(&mut self, all: &mut Option<&mut Vec<FieldRef<'a>>>) {
+        self.slots.fill(None);
+        self.missing = self.slots.len();
+        if let Some(all) = all {
+            all.clear();
+        }
+    }
+
+    fn push(&mut self, keys: &Keys<'_>, f: FieldRef<'a>, all: &mut Option<&mut Vec<FieldRef<'a>>>) {
+        self.record(keys, &f);
+        if let Some(all) = all {
+            all.push(f);
+        }
+    }
 }
 
 /// The segment's PBPoints bytes, decompressed if needed.
@@ -75,8 +175,9 @@ pub(crate) struct Caps {
 pub(crate) fn validated(seg: Segment, cap: usize) -> Option<(Box<[u8]>, u64)> {
     let bytes = open(seg, cap)?;
     let mut points = 0;
-    for point in Points::new(&bytes) {
-        if point.ok()?.fields().any(|f| f.is_err()) {
+    let mut walk = Points::new(&bytes);
+    while let Some(point) = walk.next_raw() {
+        if !point.ok()?.is_valid() {
             return None;
         }
         points += 1;
@@ -106,6 +207,7 @@ pub(crate) fn decide(
     if first_possible == pipelines.len() {
         return Decision::dropped(Why::NoMatch, 0);
     }
+    let keys = Keys::new(pipelines);
     let mut best = pipelines.len();
     let mut payload = Vec::with_capacity(segments.len());
     let mut points = 0u64;
@@ -119,9 +221,12 @@ pub(crate) fn decide(
             inflated += bytes.len();
         }
         {
-            // The fields of the current point; borrows this segment.
-            let mut scratch: Vec<FieldRef<'_>> = Vec::with_capacity(32);
-            for point in Points::new(&bytes) {
+            // The current point's values, and with `observe` all its fields; both borrow this
+            // segment.
+            let mut values = Values::new(&keys);
+            let mut scratch: Vec<FieldRef<'_>> = Vec::new();
+            let mut walk = Points::new(&bytes);
+            while let Some(point) = walk.next_raw() {
                 let Ok(point) = point else {
                     return Decision::dropped(Why::DecodeError, points);
                 };
@@ -129,17 +234,14 @@ pub(crate) fn decide(
                 let decided = best == first_possible;
                 if decided && observe.is_none() {
                     // Decided: only validate the rest (kept payloads must be well-formed).
-                    if point.fields().any(|f| f.is_err()) {
+                    if !point.is_valid() {
                         return Decision::dropped(Why::DecodeError, points);
                     }
                     continue;
                 }
-                scratch.clear();
-                for f in point.fields() {
-                    match f {
-                        Ok(f) => scratch.push(f),
-                        Err(_) => return Decision::dropped(Why::DecodeError, points),
-                    }
+                let observing = observe.is_some();
+                if !values.take(point, &keys, observing.then_some(&mut scratch)) {
+                    return Decision::dropped(Why::DecodeError, points);
                 }
                 if let Some(o) = observe.as_deref_mut() {
                     for f in &scratch {
@@ -154,7 +256,7 @@ pub(crate) fn decide(
                 for (i, p) in pipelines[..best].iter().enumerate() {
                     let matched = !p.never_matches()
                         && p.condition()
-                            .is_none_or(|c| c.eval(|k| lookup(&scratch, &c.keys()[k])));
+                            .is_none_or(|c| c.eval(|k| values.slots[keys.slots[i][k]].flatten()));
                     if matched {
                         best = i;
                         break;

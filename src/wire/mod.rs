@@ -48,6 +48,7 @@ pub use error::{ErrorKind, Problem, Site, WireError};
 pub use hash::{fnv1a64, group_key_hash, hash_combine, hash_token, pick_key, xxh64, TRACING};
 pub use pack::{encode_points, pack, split_group, FieldValue, PackOptions, Packed, Point};
 pub use packet::{PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
+pub(crate) use points::RawPoint;
 pub use points::{count_points, FieldRef, Fields, PointRef, Points};
 pub use value::Value;
 

@@ -7,7 +7,7 @@ use prost::Message;
 
 use super::error::WireError;
 use super::hash;
-use super::pb::{Reader, Schema, Wire, WireType};
+use super::pb::{Quick, Reader, Schema, Wire, WireType};
 use super::proto::aggregate::DataPacket;
 
 /// `payload_compression` value: `points_payload` is the raw PBPoints bytes.
@@ -102,6 +102,50 @@ impl<'a> PacketRef<'a> {
 
     /// [`decode`](Self::decode) of a packet found at absolute `offset` (errors report it).
     pub(crate) fn decode_at(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
+        match Self::quick_decode(bytes) {
+            Some(p) => Ok(p),
+            None => Self::checked_decode(bytes, offset),
+        }
+    }
+
+    /// [`decode_at`](Self::decode_at) on the fast path ([`Quick`]); `None` sends the packet
+    /// to [`checked_decode`](Self::checked_decode), which accepts it too or reports the error.
+    fn quick_decode(bytes: &'a [u8]) -> Option<Self> {
+        let mut p = PacketRef::default();
+        let mut q = Quick::new(bytes);
+        let string = |q: &mut Quick<'a>| std::str::from_utf8(q.bytes()?).ok();
+        while !q.rest.is_empty() {
+            match q.wide_tag(&DATA_PACKET)? {
+                (1, _) => p.group_id_hash = q.varint()?,
+                (2, _) => p.raw_group_id = string(&mut q)?,
+                (3, _) => p.token = string(&mut q)?,
+                (4, _) => p.source = string(&mut q)?,
+                (5, _) => p.data_type = string(&mut q)?,
+                (6, _) => p.config_version = q.varint()? as i64,
+                (7, _) => p.has_error = q.varint()? != 0,
+                (8, _) => p.group_key = string(&mut q)?,
+                (9, _) => p.point_count = q.varint()? as i32,
+                (10, _) => p.trace_start_time_unix_nano = q.varint()? as i64,
+                (11, _) => p.trace_end_time_unix_nano = q.varint()? as i64,
+                (12, _) => p.points_payload = q.bytes()?,
+                (13, _) => p.max_point_time_unix_nano = q.varint()? as i64,
+                (14, _) => p.payload_compression = q.varint()? as i32,
+                (15, _) => p.pred_error = q.varint()? != 0,
+                (16, _) => p.pred_http_error = q.varint()? != 0,
+                (17, _) => p.pred_biz_error = q.varint()? != 0,
+                (18, _) => p.pred_trace_keep = q.varint()? != 0,
+                (19, _) => p.max_span_duration_us = q.varint()? as i64,
+                (20, _) => p.root_duration_us = q.varint()? as i64,
+                (21, _) => p.max_nonroot_duration_us = q.varint()? as i64,
+                (_, wire_type) => q.skip(wire_type)?,
+            }
+        }
+        Some(p)
+    }
+
+    /// [`decode_at`](Self::decode_at) with the checked [`Reader`], which names the field and
+    /// byte offset of an error.
+    fn checked_decode(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
         let mut p = PacketRef::default();
         for entry in Reader::new(bytes, offset, &DATA_PACKET) {
             let entry = entry?;
@@ -263,5 +307,65 @@ mod tests {
             err.to_string(),
             "DataPacket.points_payload (field 12) at byte 2: wire type 1 (fixed 64-bit), expected 2 (length-delimited)"
         );
+    }
+
+    /// Every field of DataPacket set, then an unknown one-byte and an unknown two-byte field.
+    fn full_packet() -> Vec<u8> {
+        let mut bytes = PacketRef {
+            group_id_hash: 300,
+            raw_group_id: "trace-1",
+            token: "tkn",
+            source: "ddtrace",
+            data_type: "tracing",
+            config_version: 2,
+            has_error: true,
+            group_key: "trace_id",
+            point_count: 3,
+            trace_start_time_unix_nano: 1,
+            trace_end_time_unix_nano: 2,
+            points_payload: b"\x0a\x00",
+            max_point_time_unix_nano: 3,
+            payload_compression: 1,
+            pred_error: true,
+            pred_http_error: true,
+            pred_biz_error: true,
+            pred_trace_keep: true,
+            max_span_duration_us: 4,
+            root_duration_us: 5,
+            max_nonroot_duration_us: 6,
+        }
+        .encode_to_vec();
+        bytes.extend([0x78, 0x01, 0xb0, 0x06, 0x2a]); // field 15 again, unknown field 102
+        bytes
+    }
+
+    #[test]
+    fn quick_decode_takes_every_field() {
+        let bytes = full_packet();
+        let quick = PacketRef::quick_decode(&bytes).expect("the fast path takes it");
+        assert_eq!(Ok(quick), PacketRef::checked_decode(&bytes, 0));
+        assert_eq!(quick.max_nonroot_duration_us, 6);
+    }
+
+    proptest::proptest! {
+        /// The fast path accepts only what the checked path accepts, with the same result:
+        /// every byte string, and mutations of a packet with every field set.
+        #[test]
+        fn quick_decode_agrees_with_checked_decode(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48),
+            flips in proptest::collection::vec((0usize..128, proptest::prelude::any::<u8>()), 0..4),
+        ) {
+            for mut input in [bytes.clone(), full_packet()] {
+                let len = input.len().max(1);
+                for &(at, byte) in &flips {
+                    if let Some(b) = input.get_mut(at % len) {
+                        *b = byte;
+                    }
+                }
+                if let Some(quick) = PacketRef::quick_decode(&input) {
+                    proptest::prop_assert_eq!(Ok(quick), PacketRef::checked_decode(&input, 0));
+                }
+            }
+        }
     }
 }

@@ -332,6 +332,32 @@ impl<'a> Quick<'a> {
         Some((u32::from(key >> 3), key & 7))
     }
 
+    /// [`tag`](Self::tag) that also takes two-byte keys (field numbers 16 to 2047), for a
+    /// message with fields past 15 (DataPacket), under the same checks.
+    #[inline]
+    pub(crate) fn wide_tag(&mut self, schema: &Schema) -> Option<(u32, u8)> {
+        let [b0, b1, ref tail @ ..] = *self.rest else {
+            return self.tag(schema);
+        };
+        if b0 < 0x80 {
+            return self.tag(schema);
+        }
+        if b1 >= 0x80 {
+            return None;
+        }
+        let key = u32::from(b0 & 0x7f) | u32::from(b1) << 7;
+        let (number, wire_type) = (key >> 3, (key & 7) as u8);
+        let schema_type = schema.field(number).map(|(_, expected)| expected as u8);
+        if number == 0
+            || !matches!(wire_type, 0 | 1 | 2 | 5)
+            || schema_type.is_some_and(|expected| expected != wire_type)
+        {
+            return None;
+        }
+        self.rest = tail;
+        Some((number, wire_type))
+    }
+
     #[inline(always)]
     pub(crate) fn varint(&mut self) -> Option<u64> {
         let (&byte, tail) = self.rest.split_first()?;

@@ -78,6 +78,57 @@ impl<'a> Iterator for Points<'a> {
 
 impl std::iter::FusedIterator for Points<'_> {}
 
+impl<'a> Points<'a> {
+    /// The next point, not yet scanned: for a walk that reads its fields anyway
+    /// ([`RawPoint::quick_fields`]) and need not read the point twice.
+    pub(crate) fn next_raw(&mut self) -> Option<Result<RawPoint<'a>, WireError>> {
+        self.arr
+            .next_message(1, |bytes, offset| Ok(RawPoint { bytes, offset }))
+    }
+}
+
+/// A point's bytes as [`Points::next_raw`] yields them: [`scan`](Self::scan) gives the
+/// [`PointRef`] that [`Points`] would have yielded.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawPoint<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> RawPoint<'a> {
+    /// The point, or the error [`Points`] would have yielded.
+    pub(crate) fn scan(self) -> Result<PointRef<'a>, WireError> {
+        PointRef::scan(self.bytes, self.offset)
+    }
+
+    /// Checks the point's framing and calls `f` with each field in wire order, in one walk
+    /// on the fast path ([`Quick`]), as [`PointRef::quick_scan`] and [`FieldRef::quick_scan`]
+    /// would. Returns `None` as soon as the point or a field needs the checked path, possibly
+    /// after some calls to `f`: the caller then discards what `f` saw, and
+    /// [`scan`](Self::scan) and [`PointRef::fields`] give the same fields or the error.
+    #[inline]
+    pub(crate) fn quick_fields(self, mut f: impl FnMut(FieldRef<'a>)) -> Option<()> {
+        let mut q = Quick::new(self.bytes);
+        while !q.rest.is_empty() {
+            match q.tag(&PB_POINT)? {
+                (2, _) => f(FieldRef::quick_scan(q.bytes()?)?),
+                // `warns` and `debugs` have their framing checked: the checked path does it.
+                (4 | 5, _) => return None,
+                (_, wire_type) => q.skip(wire_type)?,
+            }
+        }
+        Some(())
+    }
+
+    /// Whether the point and every field of it are well-formed.
+    pub(crate) fn is_valid(self) -> bool {
+        self.quick_fields(|_| ()).is_some()
+            || self
+                .scan()
+                .is_ok_and(|point| point.fields().all(|f| f.is_ok()))
+    }
+}
+
 /// One point: its measurement name and time, and its fields (walked on demand).
 ///
 /// Its framing (tags, lengths, wire types, and the framing of `warns` and `debugs`) has been
@@ -204,7 +255,8 @@ impl<'a> FieldRef<'a> {
 
     /// [`scan`](Self::scan) on the fast path ([`Quick`]); `None` sends the field to
     /// [`checked_scan`](Self::checked_scan), as does an `Any` value (whose framing is checked).
-    #[inline]
+    /// Always inlined: it runs once per field of every point decided.
+    #[inline(always)]
     fn quick_scan(bytes: &'a [u8]) -> Option<Self> {
         let mut field = FieldRef {
             key: &[],
@@ -357,6 +409,16 @@ mod tests {
                 }
                 if let Some(quick) = PointRef::quick_scan(&input, 0) {
                     proptest::prop_assert_eq!(Ok(quick), PointRef::checked_scan(&input, 0));
+                }
+                // The fused walk of a point and its fields sees what the two scans see.
+                let raw = RawPoint { bytes: &input, offset: 0 };
+                let mut quick_fields = Vec::new();
+                if raw.quick_fields(|f| quick_fields.push(f)).is_some() {
+                    let point = PointRef::checked_scan(&input, 0);
+                    proptest::prop_assert!(point.is_ok());
+                    let fields: Result<Vec<_>, _> = point.unwrap().fields().collect();
+                    proptest::prop_assert_eq!(Ok(quick_fields), fields);
+                    proptest::prop_assert!(raw.is_valid());
                 }
             }
         }
