@@ -546,6 +546,33 @@ fn zstd_payloads_are_delivered_decompressed_and_corrupt_ones_dropped() {
 }
 
 #[test]
+fn an_empty_zstd_payload_is_empty_as_in_payload_bytes() {
+    let p = processor("");
+    p.set_config("tkn", TRACE_CONFIG.as_bytes())
+        .expect("config");
+    let raw = packet("tkn", "tracing", "", "e", &[span("e", "error", vec![])]);
+    let expected_body = raw.points_payload.clone();
+    ok(&p, None, &raw.encode_to_vec());
+    let mut empty = packet("tkn", "tracing", "", "e", &[]);
+    empty.points_payload.clear();
+    empty.payload_compression = tailsampling::wire::COMPRESSION_ZSTD;
+    let bytes = tailsampling::wire::payload_bytes(&(&empty).into(), 1 << 20);
+    assert!(bytes.expect("empty, not an error").is_empty());
+    ok(&p, None, &empty.encode_to_vec());
+    p.flush();
+    let d = p.poll_kept();
+    assert_eq!(
+        d.len(),
+        1,
+        "kept: the empty payload adds nothing and breaks nothing"
+    );
+    assert_eq!(d[0].body, expected_body);
+    let s = p.stats();
+    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/decode_error"), 0);
+    assert_conserved(&s);
+}
+
+#[test]
 fn a_kept_group_with_a_malformed_point_is_never_delivered() {
     let p = processor("");
     p.set_config("tkn", TRACE_CONFIG.as_bytes())

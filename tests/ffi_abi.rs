@@ -586,8 +586,11 @@ fn peek_packet_reads_the_pick_key_and_compression_with_ingest_checks() {
             "{msg}"
         );
     }
-    let (st, info, _) = peek(b"", &zstd(rum.clone()).encode_to_vec());
-    assert_eq!((st, info.payload_compression), (TS_OK, 1));
+    // zstd is C code, which Miri cannot run.
+    if !cfg!(miri) {
+        let (st, info, _) = peek(b"", &zstd(rum.clone()).encode_to_vec());
+        assert_eq!((st, info.payload_compression), (TS_OK, 1));
+    }
     // The refusals of ts_ingest, with the same statuses.
     let mut bad_compression = rum.clone();
     bad_compression.payload_compression = 7;

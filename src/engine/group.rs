@@ -25,7 +25,9 @@ impl Segment {
     pub(crate) fn from_packet(p: &PacketRef<'_>) -> Self {
         Segment {
             bytes: p.points_payload.into(),
-            zstd: p.payload_compression == COMPRESSION_ZSTD,
+            // As the reference and `wire::payload_bytes`: an empty payload is empty, whatever
+            // its compression says (it is not a zstd frame to decode).
+            zstd: p.payload_compression == COMPRESSION_ZSTD && !p.points_payload.is_empty(),
         }
     }
 }
