@@ -4,7 +4,6 @@
 //! the condition can never compare true against under strict typing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{json, Map, Value as Json};
 
@@ -25,33 +24,13 @@ const OBSERVE_ALL_FIRST: u64 = 64;
 /// The sampling period of observed groups after the first [`OBSERVE_ALL_FIRST`].
 const OBSERVE_EVERY: u64 = 8;
 
-/// FNV-1a over the bytes hashed: SipHash cost 7% of a decision walk. Colliding keys can only
-/// slow the lookups of sampled groups, and the map holds at most [`MAX_OBSERVED_KEYS`].
-#[derive(Clone, Copy)]
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 /// The keys and types observed for one token and data type.
 #[derive(Debug, Default)]
 pub struct Observed {
-    /// Key → bit set of the [`FieldType`]s seen.
-    keys: HashMap<Box<[u8]>, u8, BuildHasherDefault<Fnv>>,
+    /// Key → bit set of the [`FieldType`]s seen. The keys come from tenants' data, so the
+    /// hash is seeded at random (foldhash: SipHash cost 7% of a decision walk, and a fixed-seed
+    /// hash would let crafted keys collide); the map holds at most [`MAX_OBSERVED_KEYS`].
+    keys: HashMap<Box<[u8]>, u8, foldhash::fast::RandomState>,
     groups: u64,
     keys_over_limit: u64,
 }
