@@ -25,7 +25,9 @@ CAPI_LIB_DIR := $(TARGET_DIR)/$(if $(filter dev,$(CAPI_PROFILE)),debug,$(CAPI_PR
 CAPI_LOG := $(CAPI_OUT)/rustc-$(CAPI_PROFILE).log
 CARGO_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 ABI_VERSION := $(shell sed -n 's/^.define TS_ABI_VERSION //p' include/tailsampling.h)
-CBINDGEN_RUN = $(CBINDGEN) --quiet --config cbindgen.toml src/ffi/mod.rs --output
+# Crate mode, as a bare `cbindgen --config cbindgen.toml` in the repository runs it: the header is
+# what anyone gets from a fresh run. cbindgen.toml keeps the Rust API's own items out.
+CBINDGEN_RUN = $(CBINDGEN) --quiet --config cbindgen.toml --crate tailsampling --output
 
 .PHONY: header header-check cbindgen-version install capi-stage c-test
 

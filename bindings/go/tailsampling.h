@@ -194,6 +194,12 @@ typedef struct ts_packet_info {
   int32_t payload_compression;
 } ts_packet_info;
 
+
+
+
+
+
+
 /**
  * Success (HTTP 200).
  */
@@ -249,6 +255,8 @@ typedef struct ts_packet_info {
  * The processor was poisoned by an earlier panic: free it and make a new one (HTTP 500).
  */
 #define TS_POISONED 99
+
+
 
 #ifdef __cplusplus
 extern "C" {
