@@ -204,10 +204,7 @@ impl Parser {
                 }
                 let pipelines =
                     self.pipelines(&join(path, "pipelines"), Self::field(obj, "pipelines"));
-                vec![Dimension {
-                    group_key: String::new(),
-                    pipelines,
-                }]
+                vec![Dimension::new(String::new(), pipelines)]
             }
             DataType::Logging | DataType::Rum => self.dimensions(path, obj),
         };
@@ -365,10 +362,7 @@ impl Parser {
                     Some("merge the pipelines into one dimension"),
                 );
             }
-            dims.push(Dimension {
-                group_key,
-                pipelines,
-            });
+            dims.push(Dimension::new(group_key, pipelines));
         }
         dims
     }

@@ -3,7 +3,7 @@
 //! order decides. A payload that fails to decode is never delivered.
 
 use super::group::Segment;
-use crate::config::Pipeline;
+use crate::config::{Dimension, MergedKeys};
 use crate::schema::Observed;
 use crate::wire::{decompress_capped, FieldRef, Points, RawPoint, Value};
 
@@ -42,41 +42,7 @@ impl Decision {
     }
 }
 
-/// The keys the pipelines' conditions read, merged: each field of a point is matched against
-/// them once, as it is walked, and every condition then reads its values from the slots.
-struct Keys<'c> {
-    keys: Vec<&'c [u8]>,
-    /// Per pipeline, the index in `keys` of each key of its condition, in the condition's
-    /// slot order.
-    slots: Vec<Vec<usize>>,
-    /// Bit `len % 64` is set for the length of each key: most fields are passed over on it.
-    lens: u64,
-}
-
-impl<'c> Keys<'c> {
-    fn new(pipelines: &'c [Pipeline]) -> Self {
-        let mut keys: Vec<&'c [u8]> = Vec::new();
-        let slots = pipelines
-            .iter()
-            .map(|p| {
-                let condition_keys = p.condition().map_or(&[][..], |c| c.keys());
-                condition_keys
-                    .iter()
-                    .map(|key| {
-                        keys.iter().position(|k| *k == &key[..]).unwrap_or_else(|| {
-                            keys.push(key);
-                            keys.len() - 1
-                        })
-                    })
-                    .collect()
-            })
-            .collect();
-        let lens = keys.iter().fold(0, |lens, k| lens | 1 << (k.len() % 64));
-        Keys { keys, slots, lens }
-    }
-}
-
-/// The current point's values of the [`Keys`]: for each key, the value of the point's first
+/// The current point's values of a dimension's [`MergedKeys`]: for each key, the value of the point's first
 /// field with that key (`Some(None)`: that field's value is unset), `None` if it has none.
 struct Values<'a> {
     slots: Vec<Option<Option<Value<'a>>>>,
@@ -85,19 +51,19 @@ struct Values<'a> {
 }
 
 impl<'a> Values<'a> {
-    fn new(keys: &Keys<'_>) -> Self {
+    fn new(keys: &MergedKeys) -> Self {
         Values {
             slots: vec![None; keys.keys.len()],
             missing: keys.keys.len(),
         }
     }
 
-    fn record(&mut self, keys: &Keys<'_>, field: &FieldRef<'a>) {
+    fn record(&mut self, keys: &MergedKeys, field: &FieldRef<'a>) {
         if self.missing == 0 || keys.lens >> (field.key.len() % 64) & 1 == 0 {
             return;
         }
         for (slot, key) in self.slots.iter_mut().zip(&keys.keys) {
-            if slot.is_none() && field.key.first() == key.first() && field.key == *key {
+            if slot.is_none() && field.key.first() == key.first() && field.key == &key[..] {
                 *slot = Some(field.value);
                 self.missing -= 1;
             }
@@ -109,7 +75,7 @@ impl<'a> Values<'a> {
     fn take(
         &mut self,
         point: RawPoint<'a>,
-        keys: &Keys<'_>,
+        keys: &MergedKeys,
         mut all: Option<&mut Vec<FieldRef<'a>>>,
     ) -> bool {
         self.start(&mut all);
@@ -139,7 +105,12 @@ impl<'a> Values<'a> {
         }
     }
 
-    fn push(&mut self, keys: &Keys<'_>, f: FieldRef<'a>, all: &mut Option<&mut Vec<FieldRef<'a>>>) {
+    fn push(
+        &mut self,
+        keys: &MergedKeys,
+        f: FieldRef<'a>,
+        all: &mut Option<&mut Vec<FieldRef<'a>>>,
+    ) {
         self.record(keys, &f);
         if let Some(all) = all {
             all.push(f);
@@ -185,17 +156,21 @@ pub(crate) fn validated(seg: Segment, cap: usize) -> Option<(Box<[u8]>, u64)> {
     Some((bytes, points))
 }
 
-/// Decides a group from its segments. `pipelines` is `None` when there is no config for the
-/// group at decision time. `caps` bound the zstd segments' decompressed sizes. With
-/// `observe`, the fields of every point walked are recorded (live drift).
+/// Decides a group from its segments by the pipelines of `dimension`, which is `None` when
+/// there is no config for the group at decision time. `caps` bound the zstd segments'
+/// decompressed sizes. With `observe`, the fields of every point walked are recorded (live
+/// drift).
 pub(crate) fn decide(
     segments: Vec<Segment>,
     group_id_hash: u64,
-    pipelines: Option<&[Pipeline]>,
+    dimension: Option<&Dimension>,
     caps: Caps,
     mut observe: Option<&mut Observed>,
 ) -> Decision {
-    let Some(pipelines) = pipelines else {
+    let Some(Dimension {
+        pipelines, keys, ..
+    }) = dimension
+    else {
         return Decision::dropped(Why::NoConfig, 0);
     };
     // The lowest index that can still match; once the best match is there, no later point can
@@ -207,7 +182,6 @@ pub(crate) fn decide(
     if first_possible == pipelines.len() {
         return Decision::dropped(Why::NoMatch, 0);
     }
-    let keys = Keys::new(pipelines);
     let mut best = pipelines.len();
     let mut payload = Vec::with_capacity(segments.len());
     let mut points = 0u64;
@@ -223,7 +197,7 @@ pub(crate) fn decide(
         {
             // The current point's values, and with `observe` all its fields; both borrow this
             // segment.
-            let mut values = Values::new(&keys);
+            let mut values = Values::new(keys);
             let mut scratch: Vec<FieldRef<'_>> = Vec::new();
             let mut walk = Points::new(&bytes);
             while let Some(point) = walk.next_raw() {
@@ -240,7 +214,7 @@ pub(crate) fn decide(
                     continue;
                 }
                 let observing = observe.is_some();
-                if !values.take(point, &keys, observing.then_some(&mut scratch)) {
+                if !values.take(point, keys, observing.then_some(&mut scratch)) {
                     return Decision::dropped(Why::DecodeError, points);
                 }
                 if let Some(o) = observe.as_deref_mut() {

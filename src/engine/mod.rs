@@ -32,7 +32,7 @@ pub use options::{ClockMode, LateData, Options, OptionsError};
 pub use outbox::{Delivery, CONTENT_TYPE};
 pub use peek::{peek_packet, PacketInfo};
 
-use crate::config::{BuiltinMetrics, Config, DataType, Pipeline, Section};
+use crate::config::{BuiltinMetrics, Config, DataType, Pipeline, Section, NO_DIMENSION};
 use crate::metrics::{Runtime, Sample, SendResult};
 use crate::wire::{group_key_hash, PacketRef};
 use clock::{secs, Clock};
@@ -576,10 +576,11 @@ impl Processor {
         let config = tenant.config();
         let section = config.as_ref().and_then(|c| c.section(g.data_type));
         // A group key without a dimension has no pipelines: nothing matches (REFERENCE.md §4).
-        let pipelines = section.map(|s| {
-            s.pipelines_for(g.data_type, &g.header.group_key)
-                .unwrap_or(&[])
+        let dimension = section.map(|s| {
+            s.dimension_for(g.data_type, &g.header.group_key)
+                .unwrap_or(&NO_DIMENSION)
         });
+        let pipelines = dimension.map(|d| d.pipelines.as_slice());
         let enabled = section.map_or(BuiltinMetrics::all_of(g.data_type), |s| s.builtin_metrics);
         let cap = self.opts.max_decompressed_bytes;
         let caps = Caps {
@@ -591,10 +592,10 @@ impl Processor {
         // The observed keys stay locked only while a sampled group records into them.
         let d = if observed.wants(g.seq) {
             observed.group();
-            decide(g.segments, hash, pipelines, caps, Some(&mut *observed))
+            decide(g.segments, hash, dimension, caps, Some(&mut *observed))
         } else {
             drop(observed);
-            decide(g.segments, hash, pipelines, caps, None)
+            decide(g.segments, hash, dimension, caps, None)
         };
 
         let (reason, name) = provenance(d.why, early, pipelines);
