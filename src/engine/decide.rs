@@ -5,7 +5,7 @@
 use super::group::Segment;
 use crate::config::{Dimension, MergedKeys};
 use crate::schema::Observed;
-use crate::wire::{decompress_capped, FieldRef, Points, RawPoint, Value};
+use crate::wire::{count_points, decompress_capped, FieldRef, Points, RawPoint, Value};
 
 /// Why a group was kept or dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,15 +145,8 @@ pub(crate) struct Caps {
 /// point count; `None` if it does not decode.
 pub(crate) fn validated(seg: Segment, cap: usize) -> Option<(Box<[u8]>, u64)> {
     let bytes = open(seg, cap)?;
-    let mut points = 0;
-    let mut walk = Points::new(&bytes);
-    while let Some(point) = walk.next_raw() {
-        if !point.ok()?.is_valid() {
-            return None;
-        }
-        points += 1;
-    }
-    Some((bytes, points))
+    let points = count_points(&bytes).ok()?;
+    Some((bytes, points as u64))
 }
 
 /// Decides a group from its segments by the pipelines of `dimension`, which is `None` when

@@ -328,12 +328,17 @@ impl<'a> FieldRef<'a> {
 }
 
 /// Walks a whole PBPoints payload, every point and every field, and returns the number of
-/// points, or the first error.
+/// points, or the first error. Each point is read once on the fast path
+/// ([`RawPoint::quick_fields`]); one it does not take is walked again by the checked path.
 pub fn count_points(payload: &[u8]) -> Result<usize, WireError> {
     let mut count = 0;
-    for point in Points::new(payload) {
-        for field in point?.fields() {
-            field?;
+    let mut walk = Points::new(payload);
+    while let Some(point) = walk.next_raw() {
+        let point = point?;
+        if point.quick_fields(|_| ()).is_none() {
+            for field in point.scan()?.fields() {
+                field?;
+            }
         }
         count += 1;
     }
