@@ -36,10 +36,7 @@ impl Schema {
         let mut quick_keys = [false; 128];
         let mut key = 0;
         while key < 128 {
-            let (number, wire_type) = (key >> 3, key & 7);
-            quick_keys[key] = number != 0
-                && matches!(wire_type, 0 | 1 | 2 | 5)
-                && (number > fields.len() || fields[number - 1].1 as usize == wire_type);
+            quick_keys[key] = Self::tag_ok(fields, key >> 3, key & 7);
             key += 1;
         }
         Schema {
@@ -47,6 +44,15 @@ impl Schema {
             fields,
             quick_keys,
         }
+    }
+
+    /// Whether a tag of field `number` with `wire_type` passes every tag check [`Reader`]
+    /// makes: a field number, a wire type other than a group's, and the schema's wire type
+    /// for a known field.
+    const fn tag_ok(fields: &[(&'static str, WireType)], number: usize, wire_type: usize) -> bool {
+        number != 0
+            && matches!(wire_type, 0 | 1 | 2 | 5)
+            && (number > fields.len() || fields[number - 1].1 as usize == wire_type)
     }
 
     fn field(&self, number: u32) -> Option<(&'static str, WireType)> {
@@ -347,11 +353,7 @@ impl<'a> Quick<'a> {
         }
         let key = u32::from(b0 & 0x7f) | u32::from(b1) << 7;
         let (number, wire_type) = (key >> 3, (key & 7) as u8);
-        let schema_type = schema.field(number).map(|(_, expected)| expected as u8);
-        if number == 0
-            || !matches!(wire_type, 0 | 1 | 2 | 5)
-            || schema_type.is_some_and(|expected| expected != wire_type)
-        {
+        if !Schema::tag_ok(schema.fields, number as usize, usize::from(wire_type)) {
             return None;
         }
         self.rest = tail;
