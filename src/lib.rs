@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod compat;
 pub mod config;
 pub mod engine;
 #[cfg(feature = "capi")]
@@ -21,6 +22,7 @@ pub mod schema;
 pub mod wire;
 pub mod workload;
 
+pub use compat::Compat;
 pub use engine::{peek_packet, Delivery, Error, Options, PacketInfo, Processor, Status};
 pub use schema::{validate_config, Report, SchemaError};
 

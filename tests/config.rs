@@ -437,8 +437,15 @@ fn condition_errors_carry_the_pipeline_path_and_position() {
     );
     let d = e.errors().next().expect("an error");
     assert_eq!(d.path, "trace.pipelines[1].condition");
-    assert!(d.message.contains("1:"), "position in {:?}", d.message);
+    assert_eq!((d.line, d.column), (Some(1), Some(10)), "position of {d:?}");
     assert!(d.hint.is_some(), "a fix for ==");
+    // The hint is printed once, after the message (it was printed twice).
+    let shown = d.to_string();
+    assert_eq!(shown.matches("(hint:").count(), 1, "{shown}");
+    assert!(
+        shown.starts_with("error: trace.pipelines[1].condition:1:10: "),
+        "{shown}"
+    );
 }
 
 #[test]

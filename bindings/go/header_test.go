@@ -52,7 +52,8 @@ func TestOptionsCoverEngine(t *testing.T) {
 	all := Options{Clock: ClockManual, Shards: 1, PendingMaxPackets: 1, PendingMaxBytes: 1,
 		PendingMaxAge: time.Second, MemoryLimitBytes: 1, TokenMemoryShare: 1, MaxPacketBytes: 1,
 		MaxGroupBytes: 1, MaxDecompressedBytes: 1, MaxBatchBytes: 1, DecisionCacheSize: 1,
-		DecisionCacheTTL: time.Second, LateData: LateDataRemember, DefaultTTL: time.Second,
+		DecisionCacheTTL: time.Second, LateData: LateDataRemember, Compat: CompatReference,
+		DefaultTTL:    time.Second,
 		MetricsWindow: time.Second, DefaultToken: "t"}
 	js, err := json.Marshal(all)
 	if err != nil {

@@ -29,6 +29,20 @@ const (
 	LateDataNewGroup LateData = "new_group"
 )
 
+// Compat selects whose behaviour the engine follows where it deliberately differs from the
+// Guance reference engine (docs/protocol.md, "Deviations").
+type Compat string
+
+// The compatibility modes.
+const (
+	// CompatDefault keeps this engine's documented fixes of the reference's quirks (the
+	// default).
+	CompatDefault Compat = "default"
+	// CompatReference reproduces the reference engine's decisions bit for bit, its predicate
+	// fast path aside; late data then starts a new group unless LateData says otherwise.
+	CompatReference Compat = "reference"
+)
+
 // Options configures a processor. The zero value of a field means the engine's default (given
 // in brackets), so Options{} is all defaults; in particular a limit cannot be set to 0 here.
 // Out-of-range values are reported by New as ErrInvalidArgument naming the option.
@@ -61,8 +75,11 @@ type Options struct {
 	DecisionCacheSize int
 	// DecisionCacheTTL: how long a decision is remembered [10m].
 	DecisionCacheTTL time.Duration
-	// LateData: LateDataRemember [default] or LateDataNewGroup.
+	// LateData: LateDataRemember [default; LateDataNewGroup under CompatReference] or
+	// LateDataNewGroup.
 	LateData LateData
+	// Compat: CompatDefault [default] or CompatReference.
+	Compat Compat
 	// DefaultTTL: the wait for config sections without a data_ttl [5m for traces, 1m for
 	// logging and RUM].
 	DefaultTTL time.Duration
@@ -97,6 +114,7 @@ func (o Options) MarshalJSON() ([]byte, error) {
 	put("decision_cache_size", o.DecisionCacheSize, o.DecisionCacheSize == 0)
 	dur("decision_cache_ttl", o.DecisionCacheTTL)
 	put("late_data", o.LateData, o.LateData == "")
+	put("compat", o.Compat, o.Compat == "")
 	dur("default_ttl", o.DefaultTTL)
 	dur("metrics_window", o.MetricsWindow)
 	put("default_token", o.DefaultToken, o.DefaultToken == "")

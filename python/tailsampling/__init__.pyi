@@ -171,8 +171,9 @@ class Processor:
     ``shards``, ``pending_max_packets``, ``pending_max_bytes``, ``pending_max_age``,
     ``memory_limit_bytes``, ``token_memory_share``, ``max_packet_bytes``, ``max_group_bytes``,
     ``max_decompressed_bytes``, ``max_batch_bytes``, ``decision_cache_size``,
-    ``decision_cache_ttl``, ``late_data`` (``"remember"`` or ``"new_group"``),
-    ``default_ttl``, ``metrics_window``, ``default_token``.
+    ``decision_cache_ttl``, ``late_data`` (``"remember"`` or ``"new_group"``), ``compat``
+    (``"default"``, or ``"reference"`` for the Guance reference engine's decisions, quirks
+    included), ``default_ttl``, ``metrics_window``, ``default_token``.
 
     Every method may be called from many threads at once; the GIL is released while the
     engine works. ``close()`` (or leaving a ``with`` block) releases the engine; later calls

@@ -41,6 +41,11 @@ pub struct Diagnostic {
     pub message: String,
     /// How to fix it, where a fix is known.
     pub hint: Option<String>,
+    /// For a construct the reference engine accepts but evaluates surprisingly, or that this
+    /// engine evaluates differently (docs/protocol.md, "Deviations"): what the reference does.
+    pub reference: Option<String>,
+    /// With `reference`: what this engine does, in the compatibility mode in force.
+    pub ours: Option<String>,
 }
 
 impl Diagnostic {
@@ -54,6 +59,8 @@ impl Diagnostic {
             column: None,
             message: message.into(),
             hint: None,
+            reference: None,
+            ours: None,
         }
     }
 
@@ -67,12 +74,21 @@ impl Diagnostic {
             column: None,
             message: message.into(),
             hint: None,
+            reference: None,
+            ours: None,
         }
     }
 
     /// The same diagnostic with a hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// The same diagnostic with what the reference engine does and what this engine does.
+    pub fn with_behaviour(mut self, reference: impl Into<String>, ours: impl Into<String>) -> Self {
+        self.reference = Some(reference.into());
+        self.ours = Some(ours.into());
         self
     }
 
@@ -107,6 +123,9 @@ impl fmt::Display for Diagnostic {
             self.location(),
             self.message
         )?;
+        if let (Some(reference), Some(ours)) = (&self.reference, &self.ours) {
+            write!(f, " (the reference: {reference}; here: {ours})")?;
+        }
         if let Some(hint) = &self.hint {
             write!(f, " (hint: {hint})")?;
         }

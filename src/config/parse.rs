@@ -12,6 +12,7 @@ use super::types::{
     sample_threshold, Action, BuiltinMetric, BuiltinMetrics, Config, DataType, Dimension, Pipeline,
     Rule, Section, MAX_TTL,
 };
+use crate::compat::Compat;
 use crate::filter::Condition;
 
 /// A config accepted with its warnings.
@@ -24,11 +25,17 @@ pub struct Parsed {
 }
 
 impl Config {
-    /// Parses, validates and compiles a config document.
+    /// Parses, validates and compiles a config document in the default compatibility mode.
     ///
     /// Every problem is reported with its JSON path; the config is rejected if any is an
     /// error. Unknown keys are warnings (ignored), so newer clients keep working.
     pub fn from_json(json: &[u8]) -> Result<Parsed, ConfigError> {
+        Self::from_json_with(json, Compat::default())
+    }
+
+    /// [`Config::from_json`], with conditions and TTLs following `compat` (docs/protocol.md,
+    /// "Deviations"). Both modes accept and refuse the same documents.
+    pub fn from_json_with(json: &[u8], compat: Compat) -> Result<Parsed, ConfigError> {
         let doc: Value = serde_json::from_slice(json).map_err(|e| ConfigError {
             diagnostics: vec![Diagnostic::error(
                 "",
@@ -39,7 +46,10 @@ impl Config {
                 ),
             )],
         })?;
-        let mut p = Parser { diags: Vec::new() };
+        let mut p = Parser {
+            diags: Vec::new(),
+            compat,
+        };
         let config = p.document(&doc);
         if p.diags.iter().any(|d| d.severity == Severity::Error) {
             return Err(ConfigError {
@@ -55,6 +65,7 @@ impl Config {
 
 struct Parser {
     diags: Vec<Diagnostic>,
+    compat: Compat,
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -378,11 +389,21 @@ impl Parser {
     }
 
     fn condition(&mut self, path: &str, src: Option<&str>) -> Option<Condition> {
-        match Condition::compile(src.unwrap_or("")) {
-            Ok(c) => Some(c),
+        match Condition::compile_with(src.unwrap_or(""), self.compat) {
+            Ok(c) => {
+                for w in c.warnings() {
+                    let d = Diagnostic::warning(path, w.message.clone())
+                        .at(w.line, w.column)
+                        .with_behaviour(w.reference.clone(), w.ours.clone());
+                    self.diags.push(d);
+                }
+                Some(c)
+            }
             Err(e) => {
-                let mut d = Diagnostic::error(path, format!("condition {e}"));
-                d.hint = e.hint.clone();
+                // The position goes into the diagnostic's location and the hint into its
+                // hint, so neither is printed twice.
+                let mut d = Diagnostic::error(path, e.message).at(e.line, e.column);
+                d.hint = e.hint;
                 self.error(d);
                 None
             }

@@ -191,7 +191,7 @@ impl Processor {
         }
         check_name_len("token", token)?;
         let tenant = self.tenant(token);
-        let parsed = match Config::from_json(config_json) {
+        let parsed = match Config::from_json_with(config_json, self.opts.compat) {
             Ok(p) => p,
             Err(e) => {
                 add(&tenant.counters.configs_rejected, 1);

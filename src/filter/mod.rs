@@ -39,7 +39,7 @@ pub use ast::{
     Pattern, Program, RegexEq, Span,
 };
 pub use compile::Condition;
-pub use error::FilterError;
+pub use error::{FilterError, FilterWarning};
 pub use parser::parse;
 
 /// The longest condition source accepted, in bytes.

@@ -110,18 +110,18 @@ pub(super) fn dimension(dim: &Dimension, table: Option<&Table>, report: &mut Rep
     }
 }
 
-/// Puts the position of a condition syntax error on the config parser's finding for it (or
-/// adds one where the parser did not compile the condition, e.g. under an unknown type).
+/// Reports a condition syntax error unless the config parser already did (it does wherever it
+/// compiled the condition; not, e.g., under an unknown pipeline type).
 fn syntax_error(findings: &mut Vec<Diagnostic>, path: &str, e: &FilterError) {
-    let mut positioned = Diagnostic::error(path, e.message.clone()).at(e.line, e.column);
-    positioned.hint = e.hint.clone();
-    let reported = format!("condition {e}");
-    match findings
-        .iter_mut()
-        .find(|d| d.path == path && d.message == reported)
-    {
-        Some(d) => *d = positioned,
-        None => findings.push(positioned),
+    let reported = findings.iter().any(|d| {
+        d.path == path
+            && d.message == e.message
+            && (d.line, d.column) == (Some(e.line), Some(e.column))
+    });
+    if !reported {
+        let mut d = Diagnostic::error(path, e.message.clone()).at(e.line, e.column);
+        d.hint = e.hint.clone();
+        findings.push(d);
     }
 }
 

@@ -66,7 +66,7 @@ func envName(name string) string {
 // getenv. On -h it prints the usage to out and returns flag.ErrHelp.
 func parseFlags(args []string, getenv func(string) string, out io.Writer) (*config, error) {
 	c := &config{}
-	var backends string
+	var backends, compat string
 	fs := flag.NewFlagSet("dataway", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.listen, "listen", ":9528", "`address` to serve HTTP on")
@@ -90,6 +90,7 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*conf
 	fs.Float64Var(&c.engine.TokenMemoryShare, "token-memory-share", 0, "engine: share of the memory limit one token may hold (0: 0.25)")
 	fs.DurationVar(&c.engine.DefaultTTL, "default-ttl", 0, "engine: wait for configs without data_ttl (0: 5m traces, 1m logging and RUM)")
 	fs.DurationVar(&c.engine.MetricsWindow, "metrics-window", 0, "engine: built-in metrics window (0: 30s)")
+	fs.StringVar(&compat, "compat", "default", "engine: default (this engine's documented fixes) or reference (the Guance engine's decisions, quirks included)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " [$" + envName(f.Name) + "]" })
 	fs.Usage = func() {
 		fmt.Fprint(out, usageHead)
@@ -120,6 +121,7 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*conf
 	}
 	c.upstream = strings.TrimSuffix(c.upstream, "/")
 	c.engine.MaxPacketBytes = c.maxBodyBytes
+	c.engine.Compat = ts.Compat(compat)
 	return c, c.check()
 }
 
@@ -141,6 +143,9 @@ func (c *config) check() error {
 		}
 	default:
 		return fmt.Errorf("--mode %q: want standalone or proxy", c.mode)
+	}
+	if c.engine.Compat != ts.CompatDefault && c.engine.Compat != ts.CompatReference {
+		return fmt.Errorf("--compat %q: want default or reference", c.engine.Compat)
 	}
 	for _, u := range append([]string{c.upstream}, c.backends...) {
 		if u == "" {
