@@ -194,8 +194,7 @@ fn bad_data_ttl_is_an_error_naming_the_path() {
         (r#""-1s""#, "negative"),
         (r#""5 minutes""#, "unknown unit"),
         (r#""10""#, "missing unit"),
-        ("-5", "non-negative integer"),
-        ("1.5", "non-negative integer"),
+        ("1.5", "an integer of nanoseconds"),
         ("true", "found a bool"),
         ("[]", "found an array"),
     ] {
@@ -205,6 +204,38 @@ fn bad_data_ttl_is_an_error_naming_the_path() {
             "{v}: {:?}",
             errors(&e)
         );
+    }
+}
+
+/// The reference accepts a negative or sub-second `data_ttl` and then drops every packet;
+/// both modes accept it with a warning; only `compat: "reference"` keeps the reference's TTL
+/// (zero: dropped) and truncates fractions; the default uses the default TTL for a negative one
+/// and keeps the fraction (the engine rounds it up).
+#[test]
+fn negative_and_fractional_data_ttl_are_accepted_with_a_warning() {
+    use tailsampling::Compat;
+    for (v, default, reference) in [
+        ("-5", None, Some(Duration::ZERO)),
+        (
+            "500000000",
+            Some(Duration::from_millis(500)),
+            Some(Duration::ZERO),
+        ),
+        (
+            "1500000000",
+            Some(Duration::from_millis(1500)),
+            Some(Duration::from_secs(1)),
+        ),
+    ] {
+        let doc = format!(r#"{{"trace": {{"data_ttl": {v}}}}}"#);
+        for (compat, want) in [(Compat::Default, default), (Compat::Reference, reference)] {
+            let p = Config::from_json_with(doc.as_bytes(), compat).expect("accepted");
+            let ttl = p.config.section(DataType::Tracing).unwrap().data_ttl;
+            assert_eq!(ttl, want, "{v} under {compat}");
+            let w = p.warnings.iter().find(|d| d.path == "trace.data_ttl");
+            let w = w.unwrap_or_else(|| panic!("a warning for {v}"));
+            assert!(w.reference.is_some() && w.ours.is_some(), "{w:?}");
+        }
     }
 }
 

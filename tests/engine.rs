@@ -216,6 +216,43 @@ fn ttl_slides_with_each_packet() {
     assert_eq!(d[0].points, 2, "both packets of the group, concatenated");
 }
 
+/// A new config version that shortens the TTL applies to open groups at their next packet
+/// (the reference re-slots a group on every packet); the group waited out the old 10 s TTL.
+#[test]
+fn a_shortened_ttl_applies_to_open_groups() {
+    let p = processor("");
+    p.set_config("tkn", TRACE_CONFIG.as_bytes())
+        .expect("config");
+    ok(
+        &p,
+        Some("tkn"),
+        &trace("", "t", &[span("t", "error", vec![])]),
+    );
+    let short = TRACE_CONFIG
+        .replacen("\"version\": 1", "\"version\": 2", 1)
+        .replace("\"10s\"", "\"3s\"");
+    assert_ne!(
+        short, TRACE_CONFIG,
+        "the test config has version 1 and a 10 s TTL"
+    );
+    assert_eq!(p.set_config("tkn", short.as_bytes()), Ok(true));
+    p.set_time(T0 + SEC).expect("time");
+    ok(&p, Some("tkn"), &trace("", "t", &[span("t", "ok", vec![])]));
+    p.set_time(T0 + 3 * SEC).expect("time");
+    assert!(
+        p.poll_kept().is_empty(),
+        "3 s after the last packet, not before"
+    );
+    p.set_time(T0 + 4 * SEC).expect("time");
+    let d = p.poll_kept();
+    assert_eq!(d.len(), 1, "decided at last packet + the new TTL");
+    assert_eq!(d[0].points, 2);
+    // The stale entry of the old TTL fires later and finds nothing to decide.
+    p.set_time(T0 + 30 * SEC).expect("time");
+    assert!(p.poll_kept().is_empty());
+    assert_eq!(n(&p.stats(), "/total/kept/groups"), 1);
+}
+
 #[test]
 fn default_ttl_option_and_clamp() {
     let p = processor(r#""default_ttl": "3s""#);

@@ -132,7 +132,17 @@ fn json_output_has_the_documented_shape() {
         .collect();
     assert_eq!(
         keys,
-        ["severity", "path", "pipeline", "line", "column", "message", "hint"]
+        [
+            "severity",
+            "path",
+            "pipeline",
+            "line",
+            "column",
+            "message",
+            "hint",
+            "reference",
+            "ours"
+        ]
     );
     assert_eq!(
         report["findings"][1],
@@ -144,6 +154,8 @@ fn json_output_has_the_documented_shape() {
             "column": 3,
             "message": "the tracing schema has no field `tenant_region`",
             "hint": "did you mean `region_tag`?",
+            "reference": null,
+            "ours": null,
         })
     );
     assert_eq!(

@@ -41,6 +41,8 @@ def test_errors_name_the_path_and_hint() -> None:
                 "column": None,
                 "message": finding.message,
                 "hint": finding.hint,
+                "reference": None,
+                "ours": None,
             }
         ],
         "referenced_fields": {},

@@ -79,6 +79,12 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic as a warning (an error of a config that was ignored, not applied).
+    pub fn into_warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
     /// The same diagnostic with a hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -97,6 +103,22 @@ impl Diagnostic {
         self.line = Some(line);
         self.column = Some(column);
         self
+    }
+
+    /// The diagnostic as a JSON object: `{"severity", "path", "pipeline", "line", "column",
+    /// "message", "hint", "reference", "ours"}` (absent parts are null).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "severity": self.severity.as_str(),
+            "path": self.path,
+            "pipeline": self.pipeline,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "hint": self.hint,
+            "reference": self.reference,
+            "ours": self.ours,
+        })
     }
 
     /// Where it is: the path (`<config>` for the document) and, inside a condition,

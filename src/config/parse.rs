@@ -226,14 +226,39 @@ impl Parser {
         })
     }
 
+    /// A section's `data_ttl`. The reference keeps whole seconds (it truncates) and accepts a
+    /// negative or sub-second TTL, after which it drops every packet of the section at
+    /// ingest; under [`Compat::Reference`] so does this engine (`Some(ZERO)`, see
+    /// [`Section::data_ttl`]). By default a fraction is rounded up by the engine and a negative
+    /// TTL means the default (docs/protocol.md §9, D5 and D6). Either way with a warning.
     fn ttl(&mut self, path: &str, v: Option<&Value>) -> Option<Duration> {
+        let reference = self.compat.is_reference();
         let ttl = match v? {
-            Value::Number(n) => match n.as_u64() {
-                Some(ns) => Duration::from_nanos(ns),
-                None => {
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(ns), _) => Duration::from_nanos(ns),
+                (None, Some(negative)) => {
+                    let (ours, ttl) = if reference {
+                        (
+                            "every packet of this data type is dropped at ingest",
+                            Some(Duration::ZERO),
+                        )
+                    } else {
+                        ("the default TTL applies", None)
+                    };
+                    let d =
+                        Diagnostic::warning(path, format!("data_ttl {negative} ns is negative"))
+                            .with_behaviour(
+                                "accepts it, then drops every packet of this data type at ingest",
+                                ours,
+                            )
+                            .with_hint("write a positive duration, e.g. 300000000000 (5m)");
+                    self.diags.push(d);
+                    return ttl;
+                }
+                (None, None) => {
                     let d = Diagnostic::error(
                         path,
-                        format!("expected a non-negative integer of nanoseconds, found {n}"),
+                        format!("expected an integer of nanoseconds, found {n}"),
                     )
                     .with_hint("write a duration string such as \"5m\", or integer nanoseconds");
                     self.error(d);
@@ -273,6 +298,31 @@ impl Parser {
                 Some("use a TTL under 1h"),
             );
             return Some(MAX_TTL);
+        }
+        if ttl.subsec_nanos() > 0 {
+            let whole = Duration::from_secs(ttl.as_secs());
+            let (ours, kept) = match (reference, whole.is_zero()) {
+                (true, true) => (
+                    "every packet of this data type is dropped at ingest".to_string(),
+                    Duration::ZERO,
+                ),
+                (true, false) => (format!("{} s", whole.as_secs()), whole),
+                (false, _) => (format!("rounded up to {} s", ttl.as_secs() + 1), ttl),
+            };
+            let reference_does = if whole.is_zero() {
+                "truncates it to 0 s, then drops every packet of this data type at ingest"
+                    .to_string()
+            } else {
+                format!("truncates it to {} s", whole.as_secs())
+            };
+            let d = Diagnostic::warning(
+                path,
+                format!("data_ttl {ttl:?} is not a whole number of seconds"),
+            )
+            .with_behaviour(reference_does, ours)
+            .with_hint("write a whole number of seconds, e.g. \"2s\"");
+            self.diags.push(d);
+            return Some(kept);
         }
         Some(ttl)
     }

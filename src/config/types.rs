@@ -347,6 +347,9 @@ impl MergedKeys {
 #[derive(Clone, Debug)]
 pub struct Section {
     /// The configured TTL (clamped to [`MAX_TTL`]); `None` means the engine default.
+    /// `Some(Duration::ZERO)` only under `compat: "reference"`, for a negative or sub-second
+    /// TTL (which the reference truncates to 0 s or less): every packet of the section is
+    /// then dropped at ingest, as the reference does.
     pub data_ttl: Option<Duration>,
     /// For traces, exactly one dimension with group key `""`; for logging/rum, one per
     /// `group_dimensions` entry.

@@ -128,6 +128,9 @@ pub(crate) struct Group {
     pub(crate) packets: u64,
     /// Unix second at which the sliding TTL expires.
     pub(crate) deadline: u64,
+    /// The deadline of the wheel entry the group follows (at most `deadline`); an entry of its
+    /// key with another deadline is stale and ignored when it fires.
+    pub(crate) scheduled: u64,
     /// Creation sequence number: age order for early decisions.
     pub(crate) seq: u64,
 }

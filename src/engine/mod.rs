@@ -32,7 +32,9 @@ pub use options::{ClockMode, LateData, Options, OptionsError};
 pub use outbox::{Delivery, CONTENT_TYPE};
 pub use peek::{peek_packet, PacketInfo};
 
-use crate::config::{BuiltinMetrics, Config, DataType, Pipeline, Section, NO_DIMENSION};
+use crate::config::{
+    BuiltinMetrics, Config, DataType, Diagnostic, Pipeline, Section, NO_DIMENSION,
+};
 use crate::metrics::{Runtime, Sample, SendResult};
 use crate::wire::{group_key_hash, PacketRef};
 use clock::{secs, Clock};
@@ -118,11 +120,35 @@ fn provenance<'p>(
     (reason, name)
 }
 
-/// The TTL of a group in whole seconds, in [1, 3599].
-fn ttl_secs(section: &Section, dt: DataType, opts: &Options) -> u64 {
+/// The outcome of [`Processor::apply_config`].
+#[derive(Clone, Debug)]
+pub struct Applied {
+    /// Whether the config was applied (`false`: ignored as the version in force).
+    pub applied: bool,
+    /// Its warnings, in document order.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The top-level `version` of a config document as the reference reads it (absent or null:
+/// 0), or `None` if the document is not a JSON object with an integer or no `version`.
+fn version_of(config_json: &[u8]) -> Option<i64> {
+    let doc: serde_json::Value = serde_json::from_slice(config_json).ok()?;
+    match doc.as_object()?.get("version") {
+        None | Some(serde_json::Value::Null) => Some(0),
+        Some(v) => v.as_i64(),
+    }
+}
+
+/// The TTL of a group in whole seconds, in [1, 3599] (a fraction rounds up; the config
+/// truncated it already under `compat: "reference"`), or `None` for a TTL the reference
+/// truncates to 0 s or below (only under `compat: "reference"`): its packets are dropped.
+fn ttl_secs(section: &Section, dt: DataType, opts: &Options) -> Option<u64> {
+    if section.data_ttl.is_some_and(|ttl| ttl.is_zero()) {
+        return None;
+    }
     let ttl = section.ttl_or(opts.default_ttl.unwrap_or(dt.default_ttl()));
     let s = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
-    s.clamp(1, wheel::SLOTS - 1)
+    Some(s.clamp(1, wheel::SLOTS - 1))
 }
 
 impl Processor {
@@ -186,14 +212,42 @@ impl Processor {
     /// Applying a config drains the token's pending packets of the data types it covers into
     /// the engine, in arrival order. Buffered groups stay buffered across a swap.
     pub fn set_config(&self, token: &str, config_json: &[u8]) -> Result<bool, Error> {
+        self.apply_config(token, config_json).map(|a| a.applied)
+    }
+
+    /// [`Processor::set_config`], also returning the config's warnings: constructs the
+    /// reference accepts that probably do not do what was meant, or that evaluate differently
+    /// in this engine's default mode, each with what the reference does and what this engine
+    /// does (docs/protocol.md §9). The stats keep the warnings of the config in force.
+    ///
+    /// As in the reference, a config with the `version` of the one in force is ignored
+    /// without being validated: it is `Ok` even when invalid (its problems are then the
+    /// returned warnings).
+    pub fn apply_config(&self, token: &str, config_json: &[u8]) -> Result<Applied, Error> {
         if token.is_empty() {
             return Err(Error::new(Status::InvalidArgument, "token: empty"));
         }
         check_name_len("token", token)?;
         let tenant = self.tenant(token);
-        let parsed = match Config::from_json_with(config_json, self.opts.compat) {
+        let parsed = Config::from_json_with(config_json, self.opts.compat);
+        let same_version = |version: i64| {
+            tenant
+                .config
+                .read()
+                .as_ref()
+                .is_some_and(|i| i.config.version == version)
+        };
+        let parsed = match parsed {
             Ok(p) => p,
             Err(e) => {
+                if version_of(config_json).is_some_and(same_version) {
+                    add(&tenant.counters.configs_ignored, 1);
+                    let warnings = e.diagnostics.into_iter().map(Diagnostic::into_warning);
+                    return Ok(Applied {
+                        applied: false,
+                        warnings: warnings.collect(),
+                    });
+                }
                 add(&tenant.counters.configs_rejected, 1);
                 return Err(Error::new(Status::ConfigError, e.to_string()));
             }
@@ -210,7 +264,10 @@ impl Processor {
                 .is_some_and(|i| i.config.version == parsed.config.version)
             {
                 add(&tenant.counters.configs_ignored, 1);
-                return Ok(false);
+                return Ok(Applied {
+                    applied: false,
+                    warnings: parsed.warnings,
+                });
             }
             for dt in DataType::ALL
                 .into_iter()
@@ -221,6 +278,7 @@ impl Processor {
             *installed = Some(Installed {
                 config: Arc::new(parsed.config),
                 changed_at_ns: now,
+                warnings: parsed.warnings.clone(),
             });
         }
         add(&tenant.counters.configs_applied, 1);
@@ -238,7 +296,10 @@ impl Processor {
                 Err(_) => c.dropped(Reason::DecodeError, 1),
             }
         }
-        Ok(true)
+        Ok(Applied {
+            applied: true,
+            warnings: parsed.warnings,
+        })
     }
 
     /// Ingests one `DataPacket` body. `token` is the token the host authenticated (`?token=`);
@@ -429,10 +490,18 @@ impl Processor {
                 return Ok(());
             }
         }
-        let ttl = section.map_or(dt.default_ttl().as_secs().max(1), |s| {
-            ttl_secs(s, dt, &self.opts)
-        });
         let c = &tenant.counters;
+        let ttl = match section.map_or(Some(dt.default_ttl().as_secs().max(1)), |s| {
+            ttl_secs(s, dt, &self.opts)
+        }) {
+            Some(ttl) => ttl,
+            None => {
+                // As the reference: counted at ingest, then dropped (docs/protocol.md §9, D5).
+                self.release(tenant, cost + GROUP_OVERHEAD);
+                c.dropped(Reason::InvalidTtl, 1);
+                return Ok(());
+            }
+        };
         let group = match shard.groups.entry(key) {
             Entry::Occupied(e) => {
                 self.release(tenant, GROUP_OVERHEAD);
@@ -455,6 +524,7 @@ impl Processor {
                     held: cost + GROUP_OVERHEAD,
                     packets: 0,
                     deadline: 0,
+                    scheduled: 0,
                     seq,
                 })
             }
@@ -467,9 +537,13 @@ impl Processor {
         group.deadline = now_sec + ttl;
         let max = self.opts.max_group_bytes;
         let (deadline, too_big) = (group.deadline, group.bytes.max(group.inflated) > max);
+        // A new group gets its wheel entry; an open one gets an earlier entry when a shorter
+        // TTL (a new config version) brings its deadline before the one it follows, as the
+        // reference re-slots a group on every packet (docs/protocol.md §3).
+        let reschedule = new_group || deadline < group.scheduled;
         add(&c.buffered_packets, 1);
         add(&c.buffered_bytes, p.points_payload.len() as u64);
-        if new_group {
+        if reschedule {
             shard.schedule(key, deadline);
         }
         if too_big {

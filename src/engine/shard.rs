@@ -48,15 +48,20 @@ impl Shard {
         }
     }
 
-    /// Schedules group `key` to expire at `deadline`. Entries of groups decided before their
-    /// deadline stay in the wheel until they fire; once they outnumber the buffered groups,
-    /// they are compacted away, so a flood of groups decided early cannot pile them up.
+    /// Makes buffered group `key` follow a wheel entry at `deadline`. Entries it no longer
+    /// follows (and those of groups decided before their deadline) stay in the wheel until
+    /// they fire; once they outnumber the buffered groups, they are compacted away, so a flood
+    /// of groups decided early cannot pile them up.
     pub(crate) fn schedule(&mut self, key: u64, deadline: u64) {
         if self.wheel.len() > 2 * self.groups.len() + COMPACT_AFTER {
             let groups = &self.groups;
-            self.wheel.compact(|k| groups.contains_key(&k));
+            self.wheel
+                .compact(|k, d| groups.get(&k).is_some_and(|g| g.scheduled == d));
         }
-        self.wheel.insert(key, deadline);
+        let scheduled = self.wheel.insert(key, deadline);
+        if let Some(g) = self.groups.get_mut(&key) {
+            g.scheduled = scheduled;
+        }
     }
 
     /// Advances the wheel to `now_sec` and removes the groups whose sliding TTL elapsed,
@@ -64,12 +69,15 @@ impl Shard {
     pub(crate) fn take_expired(&mut self, now_sec: u64, out: &mut Vec<(u64, Group)>) {
         let mut due = Vec::new();
         self.wheel.advance(now_sec, &mut due);
-        for key in due {
-            let Some(deadline) = self.groups.get(&key).map(|g| g.deadline) else {
+        for (key, fired) in due {
+            let Some(g) = self.groups.get_mut(&key) else {
                 continue; // decided earlier (early decision, size cap, flush)
             };
-            if deadline > now_sec {
-                self.wheel.insert(key, deadline);
+            if g.scheduled != fired {
+                continue; // an entry the group no longer follows
+            }
+            if g.deadline > now_sec {
+                g.scheduled = self.wheel.insert(key, g.deadline);
             } else if let Some(g) = self.groups.remove(&key) {
                 out.push((key, g));
             }

@@ -28,7 +28,7 @@ use serde_json::{json, Map, Value};
 
 use super::options::Options;
 use super::tenant::{get, Counters, Reason, Tenant};
-use crate::config::DataType;
+use crate::config::{DataType, Diagnostic};
 
 /// The counter values of one token, or their sum.
 #[derive(Default)]
@@ -39,7 +39,7 @@ struct Snapshot {
     buffered: [u64; 3],
     kept: [u64; 2],
     dropped: [u64; 2],
-    by_reason: [u64; 7],
+    by_reason: [u64; Reason::ALL.len()],
     early: u64,
     late: [u64; 2],
     configs: [u64; 3],
@@ -127,9 +127,11 @@ pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> Va
         m.insert(
             "config".into(),
             match config.as_ref() {
-                Some(i) => {
-                    json!({"version": i.config.version, "changed_at_unix_nano": i.changed_at_ns})
-                }
+                Some(i) => json!({
+                    "version": i.config.version,
+                    "changed_at_unix_nano": i.changed_at_ns,
+                    "warnings": i.warnings.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
+                }),
                 None => Value::Null,
             },
         );

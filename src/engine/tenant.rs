@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::config::{Config, DataType};
+use crate::config::{Config, DataType, Diagnostic};
 use crate::metrics::Builtin;
 use crate::schema::Observed;
 
@@ -29,10 +29,13 @@ pub(crate) enum Reason {
     Late,
     /// Waited in the pending cache longer than `pending_max_age`.
     PendingExpired,
+    /// Under `compat: "reference"`, its data type's `data_ttl` is negative or under 1 s,
+    /// which the reference accepts and then drops every packet for.
+    InvalidTtl,
 }
 
 impl Reason {
-    pub(crate) const ALL: [Reason; 7] = [
+    pub(crate) const ALL: [Reason; 8] = [
         Reason::Pipeline,
         Reason::NoMatch,
         Reason::NoConfig,
@@ -40,6 +43,7 @@ impl Reason {
         Reason::Early,
         Reason::Late,
         Reason::PendingExpired,
+        Reason::InvalidTtl,
     ];
 
     pub(crate) fn as_str(self) -> &'static str {
@@ -51,6 +55,7 @@ impl Reason {
             Reason::Early => "early",
             Reason::Late => "late",
             Reason::PendingExpired => "pending_expired",
+            Reason::InvalidTtl => "invalid_ttl",
         }
     }
 }
@@ -68,7 +73,7 @@ pub(crate) struct Counters {
     pub(crate) kept_packets: AtomicU64,
     pub(crate) dropped_groups: AtomicU64,
     pub(crate) dropped_packets: AtomicU64,
-    pub(crate) dropped_by: [AtomicU64; 7],
+    pub(crate) dropped_by: [AtomicU64; Reason::ALL.len()],
     pub(crate) early_decisions: AtomicU64,
     pub(crate) late_kept: AtomicU64,
     pub(crate) late_dropped: AtomicU64,
@@ -128,6 +133,8 @@ impl std::fmt::Debug for TenantMetrics {
 pub(crate) struct Installed {
     pub(crate) config: Arc<Config>,
     pub(crate) changed_at_ns: i64,
+    /// The warnings of the config when it was applied.
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug)]

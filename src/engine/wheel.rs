@@ -1,10 +1,12 @@
 //! The timing wheel that expires groups: 3600 one-second slots, so a poll costs O(seconds
-//! elapsed + groups due), never O(all groups). TTLs slide: a group keeps one wheel entry; when
-//! the entry fires and the group was touched since, it is re-inserted at its new deadline.
-//! A group decided before its deadline (early, at its size cap, by flush) leaves its entry
-//! behind until it fires; [`Wheel::compact`] gives those back when they pile up.
+//! elapsed + groups due), never O(all groups). TTLs slide: a group keeps one live wheel entry;
+//! when the entry fires and the group was touched since, it is re-inserted at its new
+//! deadline, and a packet that brings the deadline *earlier* (a new config with a shorter
+//! TTL) adds an earlier entry, which the group then follows. Entries a group no longer
+//! follows, and those of groups decided before their deadline (early, at the size cap, by
+//! flush), stay behind until they fire; [`Wheel::compact`] gives them back when they pile up.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use super::shard::KeyHasher;
 
@@ -36,12 +38,13 @@ impl Wheel {
         }
     }
 
-    /// Schedules `key` at `deadline` (unix seconds, at most `SLOTS - 1` after now). A deadline
-    /// already passed fires at the next advance.
-    pub(crate) fn insert(&mut self, key: u64, deadline: u64) {
+    /// Schedules `key` at `deadline` (unix seconds, at most `SLOTS - 1` after now) and
+    /// returns the deadline of the entry: a deadline already passed fires at the next advance.
+    pub(crate) fn insert(&mut self, key: u64, deadline: u64) -> u64 {
         let deadline = deadline.max(self.done + 1);
         self.slots[(deadline % SLOTS) as usize].push(Entry { key, deadline });
         self.len += 1;
+        deadline
     }
 
     /// Entries scheduled, including those of groups already decided.
@@ -49,20 +52,14 @@ impl Wheel {
         self.len
     }
 
-    /// Keeps, of each key for which `live(key)`, its entry with the earliest deadline (the
-    /// caller re-inserts a group that is not due yet when it fires), drops every other entry
-    /// and gives back the slots' spare memory. O(entries + slots).
-    pub(crate) fn compact(&mut self, live: impl Fn(u64) -> bool) {
-        let mut earliest: HashMap<u64, u64, KeyHasher> = HashMap::default();
-        for e in self.slots.iter().flatten().filter(|e| live(e.key)) {
-            let d = earliest.entry(e.key).or_insert(e.deadline);
-            *d = (*d).min(e.deadline);
-        }
+    /// Keeps one entry of each key for which `live(key, deadline)` (the entry its group
+    /// follows), drops every other entry and gives back the slots' spare memory.
+    /// O(entries + slots).
+    pub(crate) fn compact(&mut self, live: impl Fn(u64, u64) -> bool) {
+        let mut kept: HashSet<u64, KeyHasher> = HashSet::default();
         self.len = 0;
         for slot in &mut self.slots {
-            slot.retain(|e| {
-                earliest.get(&e.key) == Some(&e.deadline) && earliest.remove(&e.key).is_some()
-            });
+            slot.retain(|e| live(e.key, e.deadline) && kept.insert(e.key));
             if slot.capacity() > 2 * slot.len() + 4 {
                 slot.shrink_to_fit();
             }
@@ -70,9 +67,9 @@ impl Wheel {
         }
     }
 
-    /// Advances to `now_sec`, appending to `due` the keys whose scheduled deadline passed.
-    /// The caller re-inserts those whose group was touched since.
-    pub(crate) fn advance(&mut self, now_sec: u64, due: &mut Vec<u64>) {
+    /// Advances to `now_sec`, appending to `due` the `(key, deadline)` of every entry whose
+    /// deadline passed. The caller re-inserts those whose group was touched since.
+    pub(crate) fn advance(&mut self, now_sec: u64, due: &mut Vec<(u64, u64)>) {
         if now_sec <= self.done {
             return;
         }
@@ -86,7 +83,7 @@ impl Wheel {
             slot.retain(|e| {
                 let fire = e.deadline <= now_sec;
                 if fire {
-                    due.push(e.key);
+                    due.push((e.key, e.deadline));
                 }
                 !fire
             });
@@ -103,8 +100,9 @@ mod tests {
     fn advance(w: &mut Wheel, to: u64) -> Vec<u64> {
         let mut due = Vec::new();
         w.advance(to, &mut due);
-        due.sort_unstable();
-        due
+        let mut keys: Vec<u64> = due.into_iter().map(|(key, _)| key).collect();
+        keys.sort_unstable();
+        keys
     }
 
     #[test]
@@ -139,13 +137,14 @@ mod tests {
     }
 
     #[test]
-    fn compaction_keeps_the_earliest_entry_of_each_live_key() {
+    fn compaction_keeps_one_followed_entry_of_each_live_key() {
         let mut w = Wheel::new(0);
         for (key, deadline) in [(1, 30), (1, 20), (2, 20), (3, 40), (1, 20), (4, 3599 + 10)] {
             w.insert(key, deadline);
         }
         assert_eq!(w.len(), 6);
-        w.compact(|key| key != 2);
+        // Key 1 follows its entry at 20 (not the earlier-inserted one at 30); 2 is decided.
+        w.compact(|key, deadline| key != 2 && (key != 1 || deadline == 20));
         assert_eq!(w.len(), 3);
         assert!(advance(&mut w, 19).is_empty());
         assert_eq!(advance(&mut w, 20), [1]);

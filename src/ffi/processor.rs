@@ -10,7 +10,7 @@ use super::buf::{ts_buf, ts_deliveries};
 use super::error::ts_error;
 use super::status::{ts_status, TS_SEND_DROP, TS_SEND_FAILURE, TS_SEND_SUCCESS};
 use crate::metrics::SendResult;
-use crate::{Error, Processor, Status};
+use crate::{Applied, Error, Processor, Status};
 
 /// A tail-sampling engine. Opaque. Every call taking a `const ts_processor *` is thread-safe
 /// and may run concurrently with any other such call; only `ts_processor_free` needs
@@ -131,15 +131,15 @@ pub unsafe extern "C" fn ts_apply_config(
 ) -> ts_status {
     boundary!(ts_apply_config, err, processor p, |p| {
         // SAFETY: the caller's promise.
-        let was_applied = unsafe { set_config(p, token, token_len, config_json, config_len) }?;
+        let outcome = unsafe { set_config(p, token, token_len, config_json, config_len) }?;
         if let Some(out) = applied {
-            *out = was_applied;
+            *out = outcome.applied;
         }
         Ok(Status::Ok)
     })
 }
 
-/// The body of `ts_set_config` and `ts_apply_config`: whether the config was applied.
+/// The body of `ts_set_config` and `ts_apply_config`.
 ///
 /// # Safety
 /// `token` and `config_json` are NULL or valid for reads of their lengths.
@@ -149,12 +149,12 @@ unsafe fn set_config(
     token_len: usize,
     config_json: *const c_char,
     config_len: usize,
-) -> Result<bool, Error> {
+) -> Result<Applied, Error> {
     // SAFETY: the caller's promise.
     let token = unsafe { nonempty_text("token", token, token_len) }?;
     // SAFETY: the caller's promise.
     let config = unsafe { bytes("config_json", config_json.cast(), config_len) }?;
-    p.set_config(token, config)
+    p.apply_config(token, config)
 }
 
 /// Ingests one `DataPacket` (the body of a `POST /v1/tail_sampling`), `body[0..body_len]`.

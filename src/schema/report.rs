@@ -37,26 +37,13 @@ impl Report {
     /// ```text
     /// {"ok": bool, "errors": int, "warnings": int,
     ///  "findings": [{"severity": "error"|"warning", "path": str, "pipeline": str|null,
-    ///                "line": int|null, "column": int|null, "message": str, "hint": str|null}],
+    ///                "line": int|null, "column": int|null, "message": str, "hint": str|null,
+    ///                "reference": str|null, "ours": str|null}],
     ///  "referenced_fields": {"trace.pipelines[0]": ["status"]},
     ///  "field_types": {"trace.pipelines[0]": {"status": "tag"}}}
     /// ```
     pub fn to_json(&self) -> Value {
-        let findings: Vec<Value> = self
-            .findings
-            .iter()
-            .map(|d| {
-                json!({
-                    "severity": d.severity.as_str(),
-                    "path": d.path,
-                    "pipeline": d.pipeline,
-                    "line": d.line,
-                    "column": d.column,
-                    "message": d.message,
-                    "hint": d.hint,
-                })
-            })
-            .collect();
+        let findings: Vec<Value> = self.findings.iter().map(Diagnostic::to_json).collect();
         let field_types: Map<String, Value> = self
             .field_types
             .iter()
