@@ -76,6 +76,9 @@ py-test: py-tools
 ## go-test, go-header, go-bench: the Go package and Dataway host (see bindings/go/go.mk).
 include bindings/go/go.mk
 
+## The reference engine's module for the conformance suite and bench-compare (bindings/go/reference.mk).
+include bindings/go/reference.mk
+
 ## bench-compare: our engine side by side with the Guance reference engine and OpenTelemetry's
 ## tailsamplingprocessor (see bindings/go/benchcompare/bench.mk and BENCHMARKS.md).
 include bindings/go/benchcompare/bench.mk
