@@ -13,7 +13,7 @@ demo:
 	$(CARGO) run --release --quiet --bin tailsampling -- demo
 
 ## test: every test and lint (Rust, C, Go and Python, and a short run of each fuzz target).
-test: lint rust-test c-test go-test py-test fuzz-smoke
+test: lint rust-test c-test go-test conformance py-test fuzz-smoke
 
 # Clippy runs twice: the default features, and with the test-only `test-panic` export.
 lint:
@@ -78,6 +78,9 @@ include bindings/go/go.mk
 
 ## The reference engine's module for the conformance suite and bench-compare (bindings/go/reference.mk).
 include bindings/go/reference.mk
+
+## conformance: the reference engine and ours side by side (see bindings/go/conformance/conformance.mk).
+include bindings/go/conformance/conformance.mk
 
 ## bench-compare: our engine side by side with the Guance reference engine and OpenTelemetry's
 ## tailsamplingprocessor (see bindings/go/benchcompare/bench.mk and BENCHMARKS.md).
