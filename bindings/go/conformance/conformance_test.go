@@ -61,11 +61,16 @@
 //     one means the default TTL (the reference refuses every packet at ingest).
 //  7. pipeline-tag: the kept/dropped counts carry an additive `pipeline` tag. It applies to
 //     every scenario: in default mode the tag is required on those counts and removed
-//     before the comparison.
+//     before the comparison. In reference mode any pipeline tag is a difference, reported as
+//     one line per token (the tags are removed so the sums still compare).
 //
 // When a scenario differs, the failure prints the configs, the points involved, both sides'
 // lines (decisions per tick, kept points, metric sums side by side) and the reference's
 // per-group decisions.
+//
+// Run it with `make conformance` at the top of the repository (part of `make test`): it stages
+// the dev C library and runs go vet and go test here with the reference engine's module
+// (bindings/go/reference.mk).
 package conformance
 
 import (

@@ -228,6 +228,38 @@ func scenarios() []*scenario {
 			{"c-nonroot", `{ parent_id != "0" }`},
 			{"c-empty-block", `{ }`},
 		}),
+		condScenario("conditions-types", "type mixes, odd literals and operators on values of the wrong type", [][2]string{
+			{"x-int-eq-float", `{ count = 10.0 }`},
+			{"x-int-in-float", `{ count IN [10.0, 3] }`},
+			{"x-float-gt-int", `{ ratio > 1 }`},
+			{"x-uint-in", `{ ucount IN [7, 10] }`},
+			{"x-uint-neq", `{ ucount != 7 }`},
+			{"x-bool-eq-str", `{ flag = "true" }`},
+			{"x-bool-in", `{ flag IN [false] }`},
+			{"x-str-eq-int", `{ msg = 1 }`},
+			{"x-str-gt-int", `{ resource > 1 }`},
+			{"x-match-int", `{ count MATCH ["1"] }`},
+			{"x-notmatch-int", `{ count NOTMATCH ["1"] }`},
+			{"x-notin-int-str", `{ count NOTIN ["10"] }`},
+			{"x-missing-neq-nil", `{ nokey != nil }`},
+			{"x-present-eq-nil", `{ status = nil }`},
+			{"x-present-neq-nil", `{ status != nil }`},
+			{"x-in-nil-present", `{ msg IN [nil] }`},
+			{"x-notin-nil-present", `{ msg NOTIN [nil] }`},
+			{"x-neg-gt", `{ count > -10 }`},
+			{"x-plus", `{ count = +10 }`},
+			{"x-exp-int-field", `{ count = 1e2 }`},
+			{"x-escape", `{ msg = "hello\x20world" }`},
+			{"x-unicode-escape", `{ msg = "hello\u0020world" }`},
+			{"x-re-flags", `{ msg = re("(?i)^hello$") }`},
+			{"x-match-flags", `{ msg MATCH ["(?i)^HELLO WORLD$"] }`},
+			{"x-double-paren", `{ ((status = "ok")) AND count > 0 }`},
+			{"x-lit-lhs", `{ "abc" = re("b") }`},
+			{"x-nil-lhs", `{ nil = nil }`},
+			{"x-empty-then-block", `{ }; { status = "error" }`},
+			{"x-keyword-case", `{ STATUS = "error" }`},
+			{"x-only-comment", "# nothing here"},
+		}),
 		dropThenKeep(),
 		condScenario("quirks", "the reference's quirks that both modes reproduce", [][2]string{
 			{"q-bool-in-list", `{ trace_keep IN [true] }`},
@@ -324,6 +356,8 @@ func scenarios() []*scenario {
 		probabilistic(),
 		windowBoundary(),
 		hintsKept(),
+		bigTraces(),
+		ttlClamp(),
 	}
 }
 
@@ -389,6 +423,12 @@ func loggingTwoDimensions() *scenario {
 			}}}.js()},
 		},
 	}
+	// Group key values of other types, and one value shared by both dimensions (two groups).
+	sc.traffic = append(sc.traffic, logs(1, "L1",
+		logp("log-float", tg("status", "error"), fl("user_id", 12.5), fl("order_id", 12.5), fl("amount", int64(500))),
+		logp("log-bool", tg("status", "error"), fl("user_id", true)),
+		logp("log-empty", tg("status", "error"), tg("user_id", ""), fl("order_id", "")),
+		logp("log-same", tg("status", "info"), tg("user_id", "x"), tg("order_id", "x"), fl("amount", int64(150)))))
 	for i := 0; i < 10; i++ {
 		tick := 1 + i%2 // within the TTL of every group: no late data
 		status := "info"
@@ -698,6 +738,53 @@ func hintsKept() *scenario {
 				span("tr-2", "s1", fl("parent_id", "0"), tg("status", "error"), tg("resource", "/other")),
 				span("tr-3", "s1", fl("parent_id", "0"), tg("status", "ok"), fl("duration", int64(2000))),
 				span("tr-4", "s1", fl("parent_id", "0"), fl("trace_keep", true), tg("http_status_code", "503"))),
+		},
+	}
+}
+
+// bigTraces: traces of many spans, over several packets, most of them zstd.
+func bigTraces() *scenario {
+	sc := &scenario{
+		name: "big-traces",
+		doc:  "three traces of 150-300 spans in packets of 50, an error deep inside one",
+		configs: []push{{0, "T1", traceDoc(1, "4s",
+			keep("errors", `{ status = "error" }`),
+			keep("slow-root", `{ parent_id = "0" AND duration > 200000 }`))}},
+	}
+	for n, spans := range []int{150, 300, 200} {
+		trace := fmt.Sprintf("big-%d", n)
+		for start := 0; start < spans; start += 50 {
+			var pts []pt
+			for i := start; i < start+50 && i < spans; i++ {
+				status := "ok"
+				if n == 1 && i == 277 {
+					status = "error"
+				}
+				parent := "s0"
+				if i == 0 {
+					parent = "0"
+				}
+				pts = append(pts, span(trace, fmt.Sprintf("s%d", i), fl("parent_id", parent), tg("status", status),
+					tg("resource", fmt.Sprintf("/op/%d", i%17)), fl("duration", int64(1000*(n+1)*(i%7+1)))))
+			}
+			sc.traffic = append(sc.traffic, traces(1+start/100, "T1", pts...))
+		}
+	}
+	return sc
+}
+
+// ttlClamp: a data_ttl over the reference's 3599 s wheel.
+func ttlClamp() *scenario {
+	return &scenario{
+		name: "ttl-clamp",
+		doc:  "data_ttl of 2h: clamped to 3599 s by both",
+		configs: []push{
+			{0, "T1", traceDoc(1, "2h", keep("errors", `{ status = "error" }`))},
+			{0, "T2", traceDoc(1, int64(3599*time.Second), keep("errors", `{ status = "error" }`))},
+		},
+		traffic: []send{
+			traces(1, "T1", span("tr-1", "s1", tg("status", "error")), span("tr-2", "s1")),
+			traces(1, "T2", span("tr-1", "s1", tg("status", "error")), span("tr-2", "s1")),
 		},
 	}
 }
