@@ -481,10 +481,17 @@ func rumSessions() *scenario {
 func lateData() *scenario {
 	return &scenario{
 		name:       "late-data",
-		doc:        "late packets of a kept and of a dropped trace (deviation 1): the reference starts new groups; default follows the earlier decision",
+		doc:        "late packets of a kept and of a dropped group, traces and logging (deviation 1): the reference starts new groups; default follows the earlier decision",
 		deviations: []string{"late-data"},
-		configs:    []push{{0, "T1", traceDoc(1, "2s", keep("errors", `{ status = "error" }`))}},
+		configs: []push{
+			{0, "T1", traceDoc(1, "2s", keep("errors", `{ status = "error" }`))},
+			{0, "L1", doc{Version: 1, Logging: &sec{DataTTL: "2s", GroupDimensions: []dim{
+				{GroupKey: "user_id", Pipelines: []pl{keep("errors", `{ status = "error" }`)}},
+			}}}.js()},
+		},
 		traffic: []send{
+			logs(1, "L1", logp("uk-1", tg("user_id", "uk"), tg("status", "error")), logp("ud-1", tg("user_id", "ud"))),
+			logs(5, "L1", logp("uk-late", tg("user_id", "uk")), logp("ud-late", tg("user_id", "ud"), tg("status", "error"))),
 			traces(1, "T1",
 				span("tr-k", "s1", tg("status", "error")),
 				span("tr-d", "s1", tg("status", "ok"))),
@@ -500,6 +507,9 @@ func lateData() *scenario {
 			"T1 kept @006 tracing: tr-k/late",
 			"T1 kept @007 tracing: -",
 			"T1 decided @007 tracing: -",
+			"L1 kept @006 logging: uk-late",
+			"L1 kept @007 logging: -",
+			"L1 decided @007 logging: -",
 		},
 	}
 }
