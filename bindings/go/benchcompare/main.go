@@ -1,7 +1,8 @@
 // Command benchcompare measures our engine (through the Go package) side by side with the
 // Guance reference engine and OpenTelemetry's tailsamplingprocessor on one workload, checks
-// that the kept sets agree, and prints `speedup_vs_reference: X` as its last line. `make
-// bench-compare` builds the release library and runs it; BENCHMARKS.md records the results.
+// that the kept sets agree, and prints `speedup_vs_reference: X` (on the first of the
+// reference configs) as its last line. `make bench-compare` builds the release library and
+// runs it; BENCHMARKS.md records the results.
 //
 // The parent process runs every measurement in a fresh child process (itself, with -child), so
 // one engine's heap, RSS and garbage never show in another's numbers, and interleaves the
@@ -61,9 +62,10 @@ type result struct {
 }
 
 type options struct {
-	capture, config, workDir, cpuProfile, referenceProbe string
-	runs                                                 int
-	threads                                              []int
+	capture, config, workDir, cpuProfile string
+	refConfigs                           []string
+	runs                                 int
+	threads                              []int
 	// child mode
 	child        bool
 	engine, data string
@@ -75,17 +77,19 @@ type options struct {
 
 func main() {
 	var o options
-	var threads string
+	var threads, refConfigs string
 	flag.StringVar(&o.capture, "capture", "", "the workload: a capture file (TSCAP1) of DataPackets")
-	flag.StringVar(&o.config, "config", "config.json", "the sampling config pushed to every token")
+	flag.StringVar(&o.config, "config", "config.json",
+		"the sampling config of our engine's and OpenTelemetry's rows (keep { status = \"error\" }, then probabilistic)")
+	flag.StringVar(&refConfigs, "reference-configs", "",
+		"comma-separated configs on which our engine and the reference engine run side by side; "+
+			"the last line's speedup_vs_reference is on the first")
 	flag.StringVar(&o.workDir, "work", os.TempDir(), "directory for the kept-set files of the child runs")
 	flag.IntVar(&o.runs, "runs", 3, "timed runs per engine and thread count; the median is reported")
 	flag.StringVar(&threads, "threads", "1,2", "thread counts (GOMAXPROCS and ingesting goroutines)")
-	flag.StringVar(&o.referenceProbe, "reference-probe", "",
-		"what `go list -m github.com/GuanceCloud/cliutils@latest` said (make passes it)")
 	flag.BoolVar(&o.skipOTel, "skip-otel", false, "leave OpenTelemetry out")
 	flag.BoolVar(&o.child, "child", false, "internal: run one measurement and print it as JSON")
-	flag.StringVar(&o.engine, "engine", "", "internal: ours, otel, otel-otlp")
+	flag.StringVar(&o.engine, "engine", "", "internal: ours, reference, otel, otel-otlp")
 	flag.StringVar(&o.data, "data", "all", "internal: all or traces")
 	flag.StringVar(&o.mode, "mode", "time", "internal: time, verify or retain")
 	flag.IntVar(&o.childThreads, "child-threads", 1, "internal: threads of a child run")
@@ -98,6 +102,11 @@ func main() {
 			fatalf("-threads: bad thread count %q", t)
 		}
 		o.threads = append(o.threads, n)
+	}
+	for _, c := range strings.Split(refConfigs, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			o.refConfigs = append(o.refConfigs, c)
+		}
 	}
 	if o.capture == "" {
 		fatalf("-capture FILE is required")
@@ -148,6 +157,8 @@ func child(o *options) error {
 	switch o.engine {
 	case "ours":
 		err = runOurs(w, cfg, o.mode, o.childThreads, res)
+	case "reference":
+		err = runReference(w, cfg, o.mode, o.childThreads, res)
 	case "otel":
 		err = runOTel(w, cfg, o.mode, o.childThreads, false, res)
 	case "otel-otlp":
@@ -187,9 +198,9 @@ func readKeys(path string) ([]uint64, error) {
 	return keys, nil
 }
 
-// spawn runs one child measurement.
-func spawn(o *options, engine, data, mode string, threads int, keys string) (*result, error) {
-	args := []string{"-child", "-capture", o.capture, "-config", o.config, "-engine", engine,
+// spawn runs one child measurement on config.
+func spawn(o *options, config, engine, data, mode string, threads int, keys string) (*result, error) {
+	args := []string{"-child", "-capture", o.capture, "-config", config, "-engine", engine,
 		"-data", data, "-mode", mode, "-child-threads", strconv.Itoa(threads)}
 	if keys != "" {
 		args = append(args, "-keys", keys)
@@ -198,7 +209,7 @@ func spawn(o *options, engine, data, mode string, threads int, keys string) (*re
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%s %s %s %d threads: %w", engine, data, mode, threads, err)
+		return nil, fmt.Errorf("%s %s %s %d threads (%s): %w", engine, data, mode, threads, config, err)
 	}
 	res := &result{}
 	if err := json.Unmarshal(out.Bytes(), res); err != nil {
@@ -208,9 +219,9 @@ func spawn(o *options, engine, data, mode string, threads int, keys string) (*re
 }
 
 // verify runs one untimed, single-threaded child that records the kept set, and reads it.
-func verify(o *options, engine, data string) (*result, []uint64, error) {
-	path := filepath.Join(o.workDir, "benchcompare-"+engine+"-"+data+".keys")
-	res, err := spawn(o, engine, data, "verify", 1, path)
+func verify(o *options, config, engine, data string) (*result, []uint64, error) {
+	path := filepath.Join(o.workDir, "benchcompare-"+engine+"-"+data+"-"+configName(config)+".keys")
+	res, err := spawn(o, config, engine, data, "verify", 1, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -218,12 +229,27 @@ func verify(o *options, engine, data string) (*result, []uint64, error) {
 	return res, keys, err
 }
 
+// configName is a config's short name: its file name without "config-" and ".json".
+func configName(path string) string {
+	n := strings.TrimSuffix(filepath.Base(path), ".json")
+	if c := strings.TrimPrefix(n, "config-"); c != "" {
+		return c
+	}
+	return n
+}
+
 // row is one line of the throughput table.
 type row struct {
-	engine, data string
-	threads      int
-	label        string
-	runs         []*result
+	engine, data, config string
+	threads              int
+	label                string
+	runs                 []*result
+}
+
+func (r *row) key() string { return rowKey(r.engine, r.data, r.config, r.threads) }
+
+func rowKey(engine, data, config string, threads int) string {
+	return fmt.Sprintf("%s/%s/%s/%d", engine, data, config, threads)
 }
 
 // med is the median over the row's runs of one metric (each column its own median).
@@ -255,6 +281,17 @@ func parent(o *options) error {
 	if err != nil {
 		return err
 	}
+	if !o.skipOTel && !cfg.errorsOnly() {
+		return fmt.Errorf(`%s: OpenTelemetry's policies reproduce only keep { status = "error" }, then probabilistic`, o.config)
+	}
+	var refCfgs []*samplingConfig
+	for _, path := range o.refConfigs {
+		c, err := loadConfig(path)
+		if err != nil {
+			return err
+		}
+		refCfgs = append(refCfgs, c)
+	}
 	tr := w.tracesOnly()
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
@@ -269,27 +306,32 @@ func parent(o *options) error {
 		"%.1f MB encoded (%.0f B/point), %.1f%% zstd payloads",
 		o.capture, len(w.packets), w.tracing, w.logging, w.tokens, w.spans, w.logLines,
 		float64(w.bytes)/1e6, float64(w.bytes)/float64(w.points()), 100*float64(w.zstd)/float64(len(w.packets)))
-	say("config: %s: per data type keep { status = \"error\" }, else probabilistic; tracing rate %g ttl %ds, "+
-		"logging rate %g ttl %ds (logging grouped by %s)", o.config, cfg.rate["tracing"], cfg.ttl["tracing"],
-		cfg.rate["logging"], cfg.ttl["logging"], cfg.group["logging"])
+	say("config %s (ours and otel): %s", o.config, cfg.describe())
+	for _, c := range refCfgs {
+		say("config %s (ours and the reference, [%s]): %s", c.path, configName(c.path), c.describe())
+	}
 	say("each run in a fresh process; %d runs per row, interleaved; every number is the median over the runs", o.runs)
 	say("")
 
 	var rows []*row
-	add := func(engine, data, label string) {
+	add := func(engine, data, config, label string) {
 		for _, t := range o.threads {
-			rows = append(rows, &row{engine: engine, data: data, threads: t, label: label})
+			rows = append(rows, &row{engine: engine, data: data, config: config, threads: t, label: label})
 		}
 	}
-	add("ours", "all", "ours (Go package, all data)")
-	add("ours", "traces", "ours (Go package, traces)")
+	add("ours", "all", o.config, "ours (Go package, all data)")
+	add("ours", "traces", o.config, "ours (Go package, traces)")
 	if !o.skipOTel {
-		add("otel", "traces", "otel tailsampling (ptrace in)")
-		add("otel-otlp", "traces", "otel tailsampling (OTLP bytes in)")
+		add("otel", "traces", o.config, "otel tailsampling (ptrace in)")
+		add("otel-otlp", "traces", o.config, "otel tailsampling (OTLP bytes in)")
+	}
+	for _, c := range o.refConfigs {
+		add("ours", "all", c, "ours (all data) ["+configName(c)+"]")
+		add("reference", "all", c, "reference cliutils (all) ["+configName(c)+"]")
 	}
 	for run := range o.runs {
 		for _, r := range rows {
-			res, err := spawn(o, r.engine, r.data, "time", r.threads, "")
+			res, err := spawn(o, r.config, r.engine, r.data, "time", r.threads, "")
 			if err != nil {
 				return err
 			}
@@ -303,7 +345,7 @@ func parent(o *options) error {
 		"MB/s", "CPU/wall", "pts/CPU-s", "GoB/pt", "allocs/pk", "peakheap", "peakRSS")
 	byKey := map[string]*row{}
 	for _, r := range rows {
-		byKey[fmt.Sprintf("%s/%s/%d", r.engine, r.data, r.threads)] = r
+		byKey[r.key()] = r
 		say("%-36s %3d %10.0f %9.0f %7.1f %8.2f %10.0f %7.0f %9.1f %8.1fM %8.1fM", r.label, r.threads,
 			r.med(pointsPerSec),
 			r.med(func(m *result) float64 { return float64(m.Packets) / m.WallS }),
@@ -315,7 +357,6 @@ func parent(o *options) error {
 			r.med(func(m *result) float64 { return float64(m.PeakHeapBytes) / 1e6 }),
 			r.med(func(m *result) float64 { return float64(m.PeakRSSBytes) / 1e6 }))
 	}
-	say("%s", "reference (cliutils TailSamplingProcessor): not in this build (see the last line)")
 	say("(points = spans + log lines; with \"traces\" input, spans only. MB/s: encoded DataPackets. CPU/wall: the process's")
 	say(" CPU time over wall time (under 1 single-threaded: other jobs took the CPU). pts/CPU-s: points per CPU-second of the")
 	say(" process, i.e. per core, unaffected by other jobs. GoB/pt: Go bytes allocated per point; allocs/pk: Go allocations")
@@ -328,7 +369,7 @@ func parent(o *options) error {
 	if err != nil {
 		return err
 	}
-	oursAll, oursAllKeys, err := verify(o, "ours", "all")
+	oursAll, oursAllKeys, err := verify(o, o.config, "ours", "all")
 	if err != nil {
 		return err
 	}
@@ -342,7 +383,7 @@ func parent(o *options) error {
 	say("    ours peak held bytes (engine stats, polled every simulated second): %.1f MB", float64(oursAll.PeakHeldBytes)/1e6)
 
 	var otelKeys []uint64
-	_, oursTrKeys, err := verify(o, "ours", "traces")
+	_, oursTrKeys, err := verify(o, o.config, "ours", "traces")
 	if err != nil {
 		return err
 	}
@@ -354,17 +395,26 @@ func parent(o *options) error {
 	}
 	say("  ours (traces only) vs the same: %s", compare(trKept, oursTrKeys).summary())
 	if !o.skipOTel {
-		if _, otelKeys, err = verify(o, "otel", "traces"); err != nil {
+		if _, otelKeys, err = verify(o, o.config, "otel", "traces"); err != nil {
 			return err
 		}
 		for _, line := range compareOTel(mdl, oursTrKeys, otelKeys) {
 			say("  %s", line)
 		}
 	}
+	for _, c := range refCfgs {
+		lines, err := refKeptSets(o, w, c)
+		if err != nil {
+			return err
+		}
+		for _, line := range lines {
+			say("  %s", line)
+		}
+	}
 	say("")
 
 	say("memory held while buffered (every traced span ingested, nothing decided yet; not timed):")
-	ret, err := spawn(o, "ours", "traces", "retain", 1, "")
+	ret, err := spawn(o, o.config, "ours", "traces", "retain", 1, "")
 	if err != nil {
 		return err
 	}
@@ -373,7 +423,7 @@ func parent(o *options) error {
 		float64(ret.RetainedHeldBytes)/float64(tr.spans), float64(ret.RetainedHeldBytes)/1e6, ret.BufferedGroups,
 		float64(ret.RetainedRSSBytes)/float64(tr.spans))
 	if !o.skipOTel {
-		oret, err := spawn(o, "otel", "traces", "retain", 1, "")
+		oret, err := spawn(o, o.config, "otel", "traces", "retain", 1, "")
 		if err != nil {
 			return err
 		}
@@ -384,22 +434,70 @@ func parent(o *options) error {
 
 	// The speedups compare single-threaded runs on the same spans, per CPU-second (per core):
 	// on a shared machine wall time also counts other jobs' use of the CPU.
-	oursTr1 := byKey["ours/traces/1"]
+	oursTr1 := byKey[rowKey("ours", "traces", o.config, 1)]
 	if !o.skipOTel {
-		otel1, otlp1 := byKey["otel/traces/1"], byKey["otel-otlp/traces/1"]
+		otel1, otlp1 := byKey[rowKey("otel", "traces", o.config, 1)], byKey[rowKey("otel-otlp", "traces", o.config, 1)]
 		say("speedup_vs_otel_wall_clock: %.2f", oursTr1.med(pointsPerSec)/otel1.med(pointsPerSec))
 		say("speedup_vs_otel_otlp_input: %.2f", oursTr1.med(pointsPerCPUSec)/otlp1.med(pointsPerCPUSec))
 		say("speedup_vs_otel: %.2f", oursTr1.med(pointsPerCPUSec)/otel1.med(pointsPerCPUSec))
 	}
-	// The reference engine is a Go module this harness would import; where the module proxy
-	// refuses it, there is nothing to measure (BENCHMARKS.md).
-	probe := strings.TrimSpace(o.referenceProbe)
-	if probe == "" {
-		probe = "not probed"
+	// Against the reference: all data (it decides traces and logging), per config; the first
+	// config's ratio comes last, as the plain speedup_vs_reference.
+	if len(o.refConfigs) == 0 {
+		say("speedup_vs_reference: n/a (no -reference-configs)")
+		return nil
 	}
-	say("speedup_vs_reference: n/a (the reference engine is not in this build: its module cannot be downloaded here; "+
-		"go list -m github.com/GuanceCloud/cliutils@latest: %s)", probe)
+	for i := len(o.refConfigs) - 1; i >= 0; i-- {
+		c := o.refConfigs[i]
+		ours1, ref1 := byKey[rowKey("ours", "all", c, 1)], byKey[rowKey("reference", "all", c, 1)]
+		if ours1 == nil || ref1 == nil {
+			return fmt.Errorf("the speedups need the single-threaded rows (-threads with 1)")
+		}
+		suffix := "_" + configName(c)
+		if i == 0 {
+			suffix = ""
+			say("(speedup_vs_reference: config %s, all data, per CPU-second; the reference at %.0f points/CPU-s, ours at %.0f)",
+				configName(c), ref1.med(pointsPerCPUSec), ours1.med(pointsPerCPUSec))
+		}
+		say("speedup_vs_reference%s_wall_clock: %.2f", suffix, ours1.med(pointsPerSec)/ref1.med(pointsPerSec))
+		say("speedup_vs_reference%s: %.2f", suffix, ours1.med(pointsPerCPUSec)/ref1.med(pointsPerCPUSec))
+	}
 	return nil
+}
+
+// refKeptSets compares the kept sets of ours and of the reference engine on config c with the
+// model's (one untimed single-threaded run each).
+func refKeptSets(o *options, w *workload, c *samplingConfig) ([]string, error) {
+	mdl, err := model(w, c)
+	if err != nil {
+		return nil, err
+	}
+	name := configName(c.path)
+	lines := []string{fmt.Sprintf("[%s] expected (the model, keep conditions as cond.go reads them): %d kept points in %d of %d groups",
+		name, len(mdl.kept), mdl.keptGroups, mdl.groups)}
+	for _, engine := range []string{"ours", "reference"} {
+		res, keys, err := verify(o, c.path, engine, "all")
+		if err != nil {
+			return nil, err
+		}
+		d := compare(mdl.kept, keys)
+		groups := map[int]bool{}
+		for _, k := range append(slices.Clone(d.missing), d.extra...) {
+			if g, ok := mdl.groupOf[k]; ok {
+				groups[g] = true
+			}
+		}
+		line := fmt.Sprintf("[%s] %s kept %d points in %d of %d groups: %s", name, engine, len(keys),
+			res.KeptGroups, res.Groups, d.summary())
+		if len(groups) > 0 {
+			line += fmt.Sprintf(" (in %d groups)", len(groups))
+		}
+		lines = append(lines, line)
+		for _, k := range d.examples(3) {
+			lines = append(lines, "    "+mdl.describe[k])
+		}
+	}
+	return lines, nil
 }
 
 // keyDiff compares an expected kept set with the keys an engine delivered.

@@ -5,8 +5,9 @@ package main
 // expires ttl seconds after its last packet (sliding, 1-second resolution: a packet ingested in
 // second s expires at the poll of second s+ttl, like the reference's time wheel advanced once
 // per second); a packet of an expired group starts a new group (the reference's late data,
-// Options.LateData "new_group" in our engine). A group is kept if a point has status =
-// "error", else iff group_id_hash % 10000 < floor(rate * 10000).
+// Options.LateData "new_group" in our engine). A group is kept if a point matches one of the
+// config's keep conditions (cond.go: each condition on one point), else iff group_id_hash %
+// 10000 < floor(rate * 10000).
 
 import "fmt"
 
@@ -14,7 +15,8 @@ type modelGroup struct {
 	last     int64
 	dataType string
 	hash     uint64
-	hasError bool
+	keep     bool
+	n        int
 	keys     []uint64
 }
 
@@ -26,6 +28,7 @@ type modelResult struct {
 	keptGroups  int
 	errorTraces map[string]bool // trace ids with an error span anywhere
 	traceOf     map[uint64]string
+	groupOf     map[uint64]int // the group (numbered in order of creation) of each point
 	// splitTraces are the trace ids whose packets formed several groups (some arrived late).
 	splitTraces map[string]bool
 }
@@ -33,7 +36,7 @@ type modelResult struct {
 func model(w *workload, c *samplingConfig) (*modelResult, error) {
 	m := &modelResult{kept: map[uint64]bool{}, describe: map[uint64]string{},
 		errorTraces: map[string]bool{}, traceOf: map[uint64]string{},
-		splitTraces: map[string]bool{}}
+		splitTraces: map[string]bool{}, groupOf: map[uint64]int{}}
 	type groupID struct {
 		token, dataType, groupKey string
 		hash                      uint64
@@ -45,7 +48,7 @@ func model(w *workload, c *samplingConfig) (*modelResult, error) {
 		delete(open, id)
 		decided[id] = true
 		m.groups++
-		if !g.hasError && !c.sampled(g.dataType, g.hash) {
+		if !g.keep && !c.sampled(g.dataType, g.hash) {
 			return
 		}
 		m.keptGroups++
@@ -62,6 +65,7 @@ func model(w *workload, c *samplingConfig) (*modelResult, error) {
 		delete(wheel, sec)
 	}
 	var now int64
+	created := 0
 	if len(w.packets) > 0 {
 		now = w.packets[0].sec
 	}
@@ -73,7 +77,8 @@ func model(w *workload, c *samplingConfig) (*modelResult, error) {
 		id := groupID{p.token, p.h.dataType, p.h.groupKey, p.h.groupIDHash}
 		g := open[id]
 		if g == nil {
-			g = &modelGroup{dataType: p.h.dataType, hash: p.h.groupIDHash}
+			g = &modelGroup{dataType: p.h.dataType, hash: p.h.groupIDHash, n: created}
+			created++
 			if decided[id] && p.h.dataType == "tracing" {
 				m.splitTraces[p.h.rawGroupID] = true
 			}
@@ -92,8 +97,9 @@ func model(w *workload, c *samplingConfig) (*modelResult, error) {
 		err = walkPoints(body, func(pt *point) {
 			k := pointKey(p.h.dataType, pt)
 			g.keys = append(g.keys, k)
+			m.groupOf[k] = g.n
 			isError := pt.str("status") == "error"
-			g.hasError = g.hasError || isError
+			g.keep = g.keep || c.keep(p.h.dataType, pt)
 			if p.h.dataType == "tracing" {
 				tid := pt.str("trace_id")
 				m.traceOf[k] = tid

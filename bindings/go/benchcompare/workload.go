@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 const nsPerSec = int64(1_000_000_000)
@@ -126,12 +127,15 @@ func worker(p *packet, workers int) int {
 }
 
 // samplingConfig is the part of the config (REFERENCE.md §2) the harness reads: the wait per
-// data type and the pipelines, which must be "keep what has status = error" followed by
-// "probabilistic at rate" (the shape the OpenTelemetry policies and the model reproduce).
+// data type and the pipelines, which must be conditions with action keep followed by one
+// probabilistic pipeline (the shape the model reproduces; OpenTelemetry's policies take only
+// the shape [keep { status = "error" }, probabilistic]).
 type samplingConfig struct {
+	path  string
 	raw   []byte
 	ttl   map[string]int64 // seconds, per data type
 	rate  map[string]float64
+	keeps map[string][]*condition
 	group map[string]string // the group key of logging
 }
 
@@ -160,19 +164,29 @@ func loadConfig(path string) (*samplingConfig, error) {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	sc := &samplingConfig{raw: raw, ttl: map[string]int64{}, rate: map[string]float64{},
-		group: map[string]string{}}
+	sc := &samplingConfig{path: path, raw: raw, ttl: map[string]int64{}, rate: map[string]float64{},
+		keeps: map[string][]*condition{}, group: map[string]string{}}
 	shape := func(what string, ttl json.RawMessage, ps []pipeline) error {
 		ns, err := strconv.ParseInt(string(ttl), 10, 64)
 		if err != nil || ns <= 0 || ns%nsPerSec != 0 {
 			return fmt.Errorf("%s: %s.data_ttl must be whole seconds in integer nanoseconds (as Datakit sends it)", path, what)
 		}
-		if len(ps) != 2 || ps[0].Type != "condition" || ps[0].Action != "keep" ||
-			ps[0].Condition != `{ status = "error" }` || ps[1].Type != "probabilistic" {
-			return fmt.Errorf(`%s: %s must have the pipelines [keep { status = "error" }, probabilistic]`, path, what)
+		n := len(ps)
+		if n == 0 || ps[n-1].Type != "probabilistic" || ps[n-1].Condition != "" {
+			return fmt.Errorf("%s: %s: the last pipeline must be probabilistic without a condition", path, what)
+		}
+		for _, p := range ps[:n-1] {
+			if p.Type != "condition" || p.Action != "keep" {
+				return fmt.Errorf("%s: %s: the pipelines before the last must be conditions with action keep", path, what)
+			}
+			cond, err := parseCondition(p.Condition)
+			if err != nil {
+				return fmt.Errorf("%s: %s: %w", path, what, err)
+			}
+			sc.keeps[what] = append(sc.keeps[what], cond)
 		}
 		sc.ttl[what] = ns / nsPerSec
-		sc.rate[what] = ps[1].Rate
+		sc.rate[what] = ps[n-1].Rate
 		return nil
 	}
 	if c.Trace == nil || c.Logging == nil || len(c.Logging.GroupDimensions) != 1 {
@@ -187,6 +201,46 @@ func loadConfig(path string) (*samplingConfig, error) {
 	}
 	sc.group["logging"] = dim.GroupKey
 	return sc, nil
+}
+
+// errorsOnly reports whether every data type keeps exactly { status = "error" } before its
+// probabilistic pipeline: what the OpenTelemetry policies reproduce.
+func (c *samplingConfig) errorsOnly() bool {
+	for _, dt := range []string{"tracing", "logging"} {
+		ks := c.keeps[dt]
+		if len(ks) != 1 || ks[0].text != `{ status = "error" }` {
+			return false
+		}
+	}
+	return true
+}
+
+// describe is the config in one line: per data type, the keep conditions, the rate and the wait.
+func (c *samplingConfig) describe() string {
+	var parts []string
+	for _, dt := range []string{"tracing", "logging"} {
+		var ks []string
+		for _, k := range c.keeps[dt] {
+			ks = append(ks, k.text)
+		}
+		what := dt
+		if g := c.group[dt]; g != "" {
+			what += " by " + g
+		}
+		parts = append(parts, fmt.Sprintf("%s: keep %s, else probabilistic %g; ttl %ds", what,
+			strings.Join(ks, " | "), c.rate[dt], c.ttl[dt]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// keep reports whether a point matches one of the keep conditions of its data type.
+func (c *samplingConfig) keep(dataType string, p *point) bool {
+	for _, k := range c.keeps[dataType] {
+		if k.matches(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxTTL is the longest wait, in seconds.
