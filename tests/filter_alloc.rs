@@ -40,7 +40,8 @@ fn eval_does_not_allocate() {
         r#"{ status = "error" }; { http_status_code MATCH ["^[45][0-9][0-9]$"] };
            { body_code NOTIN ["0", "200", null] }; { trace_keep = true };
            { parent_id = "0" AND duration > 1000000 }; { resource = re("^GET /tmall/.+$") };
-           { f >= 1.5 OR f = 0.1, n != nil, m = nil }; { resource NOTMATCH [`^/health`, `\d`] }"#,
+           { f >= 1.5 OR f = 0.1, n != nil, m = nil }; { resource NOTMATCH ["^/health", "\\d"] };
+           { resource != re("^/h"), b IN [true, 1] }"#,
     )
     .unwrap();
     let points: [&[(&[u8], Value<'_>)]; 3] = [

@@ -18,14 +18,6 @@ fn errors_point_at_the_problem() {
     let cases: &[(&str, usize, usize, &str, &str)] = &[
         ("{ a == 1 }", 1, 5, "found `==`", "use `=`"),
         (
-            "{ a.b = 1 }",
-            1,
-            3,
-            "`a.b` is not a key name",
-            "backquotes: `a.b`",
-        ),
-        ("{ x = 1, a.b.c = 1 }", 1, 10, "`a.b.c`", "`a.b.c`"),
-        (
             "a = 1",
             1,
             1,
@@ -41,37 +33,23 @@ fn errors_point_at_the_problem() {
         ),
         ("{ a = 1", 1, 8, "found end of input", ""),
         ("{", 1, 2, "expected `}` to close the block", ""),
-        (
-            "{ status = error }",
-            1,
-            12,
-            "found key name `error`",
-            "quote it: \"error\"",
-        ),
-        (
-            "{ a != re(\"x\") }",
-            1,
-            5,
-            "`re(...)` cannot follow `!=`",
-            "NOTMATCH",
-        ),
-        (
-            "{ a > re(\"x\") }",
-            1,
-            5,
-            "cannot follow `>`",
-            "only `= re(...)`",
-        ),
         ("{ a = re(1) }", 1, 10, "expected a string in `re(...)`", ""),
         ("{ a = re(\"x\" }", 1, 14, "expected `)` to close `re(`", ""),
         ("{ a = re \"x\" }", 1, 10, "expected `(` after `re`", ""),
         ("{ a = re(\"\\xff\") }", 1, 10, "valid UTF-8", ""),
         (
-            "{ a IN [1, true] }",
+            "{ a MATCH [b] }",
             1,
             12,
-            "cannot hold booleans",
-            "`key = true`",
+            "expected a regex, written as a string, found key name `b`",
+            "take regexes in quotes",
+        ),
+        (
+            "{ a MATCH [`^x`] }",
+            1,
+            12,
+            "found backquoted `^x`",
+            "take regexes in quotes",
         ),
         (
             "{ a MATCH [1] }",
@@ -168,21 +146,6 @@ fn errors_point_at_the_problem() {
             "",
         ),
         ("{ `é` = 1, b = }", 1, 16, "expected a value", ""),
-        (
-            "{ a MATCH [\"(\"] }",
-            1,
-            12,
-            "invalid regex `(`: unclosed group",
-            "",
-        ),
-        ("{ a = re(`[z-a]`) }", 1, 10, "invalid regex `[z-a]`", ""),
-        (
-            "{ a MATCH [\"ok\", `\\Qx\\E`] }",
-            1,
-            18,
-            "invalid regex",
-            "",
-        ),
     ];
     let mut failures = Vec::new();
     for &(src, line, column, message, hint) in cases {
@@ -271,8 +234,8 @@ fn regex_size_limit() {
     // The largest repetition Go accepts compiles.
     assert!(Condition::compile("{ a = re(`.{1000}`) }").is_ok());
     // `\w` is ASCII, as in Go, so this stays small.
-    assert!(Condition::compile(r"{ a MATCH [`\w{1000}`] }").is_ok());
-    let e = error(r"{ a = 1, b MATCH ['x', `(?:.{1000}){50}`] }");
+    assert!(Condition::compile(r"{ a MATCH ['\\w{1000}'] }").is_ok());
+    let e = error(r"{ a = 1, b MATCH ['x', '(?:.{1000}){50}'] }");
     assert_eq!(e.column, 24);
     assert!(
         e.message.starts_with("regex `(?:.{1000}){50}` is too big"),

@@ -1,9 +1,10 @@
-//! Evaluation semantics of the condition language (REFERENCE.md §5): every example of the
+//! Evaluation semantics of the condition language (docs/protocol.md, "Conditions"): every example of the
 //! reference, the reference engine's own test cases, and operator × value type × missing key ×
 //! nil tables.
 
 use tailsampling::filter::Condition;
 use tailsampling::wire::Value;
+use tailsampling::Compat;
 
 type Fields<'a> = &'a [(&'a str, Value<'a>)];
 
@@ -229,7 +230,8 @@ fn tag_and_string_values() {
             &[
                 (r#"k = "304""#, true),
                 ("k = '304'", true),
-                ("k = `304`", true),
+                // Backquotes write a key name, never a string (so this never matches).
+                ("k = `304`", false),
                 (r#"k = "30""#, false),
                 (r#"k = "304 ""#, false),
                 ("k = 304", false),
@@ -274,7 +276,7 @@ fn tag_and_string_values() {
         &[
             ("k = '\\u65e5\\u672c'", true),
             ("k = re('^..$')", true),
-            (r"k MATCH [`^\w+$`]", false),
+            (r"k MATCH ['^\\w+$']", false),
             (r#"k > "z""#, true),
         ],
     );
@@ -594,4 +596,234 @@ fn eval_short_circuits_and_uses_slots() {
         [0, 1],
         "`b = 2` fails, so `a != nil` is never evaluated"
     );
+}
+
+/// `(condition, default, reference, part of the warning)`: what each mode answers against
+/// `fields`, and the warning both modes give.
+type ModeCase<'a> = (&'a str, bool, bool, &'a str);
+
+fn check_modes(fields: Fields<'_>, cases: &[ModeCase<'_>]) {
+    let pairs: Vec<(&[u8], Value<'_>)> = fields.iter().map(|(k, v)| (k.as_bytes(), *v)).collect();
+    let mut failures = Vec::new();
+    for &(src, default, reference, warning) in cases {
+        for (compat, expected) in [(Compat::Default, default), (Compat::Reference, reference)] {
+            let cond =
+                Condition::compile_with(src, compat).unwrap_or_else(|e| panic!("{src}: {e}"));
+            let got = cond.eval_fields(&pairs);
+            if got != expected {
+                failures.push(format!("{src} ({compat}): expected {expected}, got {got}"));
+            }
+            let warnings: Vec<String> = cond.warnings().iter().map(|w| w.to_string()).collect();
+            if !warnings.iter().any(|w| w.contains(warning)) {
+                failures.push(format!(
+                    "{src} ({compat}): no warning {warning:?} in {warnings:?}"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "with {fields:?}:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// What the reference engine accepts and this engine accepts too, with a warning: the same
+/// answer in both modes, or the documented deviation in the default mode (docs/protocol.md,
+/// "Deviations").
+#[test]
+fn reference_quirks_in_both_modes() {
+    let fields: Fields<'_> = &[
+        ("status", Value::Tag(b"error")),
+        ("resource", Value::Str(b"/health")),
+        ("trace_keep", Value::Bool(true)),
+        ("n", Value::Int(3)),
+    ];
+    check_modes(
+        fields,
+        &[
+            // The same in both modes.
+            (
+                "{ resource IN [\"/x\", status] }",
+                false,
+                false,
+                "left out of the list",
+            ),
+            (
+                "{ resource IN [\"/health\", status] }",
+                true,
+                true,
+                "left out of the list",
+            ),
+            (
+                "{ resource IN [`x`, a.b, \"/health\"] }",
+                true,
+                true,
+                "`a.b` in a list",
+            ),
+            (
+                "{ resource MATCH [\"(\", \"^/h\"] }",
+                true,
+                true,
+                "invalid regex `(`",
+            ),
+            (
+                "{ resource MATCH [\"(\"] }",
+                false,
+                false,
+                "drops the regex",
+            ),
+            (
+                "{ resource NOTMATCH [\"(\"] }",
+                false,
+                false,
+                "drops the regex",
+            ),
+            (
+                "{ status = error }",
+                false,
+                false,
+                "`error` on the right is a key name",
+            ),
+            ("{ status = `error` }", false, false, "is a key name"),
+            ("{ status != error }", false, false, "never matches"),
+            ("{ missing != error }", false, false, "never matches"),
+            (
+                "{ resource > re(\"a\") }",
+                false,
+                false,
+                "after `>` never matches",
+            ),
+            (
+                "{ missing <= re(\"a\") }",
+                false,
+                false,
+                "after `<=` never matches",
+            ),
+            ("{ a.b = 1 }", false, false, "`a.b` is not a key name"),
+            (
+                "{ a.b.c != 1 OR n = 3 }",
+                true,
+                true,
+                "`a.b.c` is not a key name",
+            ),
+            ("{ status = a.b }", false, false, "`a.b` is not a key name"),
+            ("{ a.b IN [1] }", false, false, "`a.b` is not a key name"),
+            (
+                "{ a.b NOTMATCH [\"x\"] }",
+                false,
+                false,
+                "`a.b` is not a key name",
+            ),
+            (
+                "{ a.b = re(\"x\") }",
+                false,
+                false,
+                "`a.b` is not a key name",
+            ),
+            (
+                "{ resource = re(\"(\") }",
+                false,
+                false,
+                "the comparison never matches",
+            ),
+            // The deviations.
+            (
+                "{ resource != re(\"^/h\") }",
+                false,
+                true,
+                "does not test the regex",
+            ),
+            (
+                "{ resource != re(\"^/x\") }",
+                true,
+                true,
+                "does not test the regex",
+            ),
+            (
+                "{ missing != re(\"^/x\") }",
+                true,
+                true,
+                "does not test the regex",
+            ),
+            (
+                "{ n != re(\"3\") }",
+                false,
+                false,
+                "does not test the regex",
+            ),
+            ("{ missing IN [1, nil] }", true, false, "but not first"),
+            ("{ missing IN [1, x, nil] }", true, false, "but not first"),
+            (
+                "; { status = \"error\" }",
+                true,
+                false,
+                "starts with an empty statement",
+            ),
+            (
+                "# c\n;; { n = 3 }; { n = 4 }",
+                true,
+                false,
+                "empty statement",
+            ),
+            (
+                "{ (status = \"error\") }",
+                true,
+                false,
+                "a parenthesised term",
+            ),
+            (
+                "{ n = 3, (status = \"error\" OR n = 1) }",
+                true,
+                false,
+                "a parenthesised term",
+            ),
+            (
+                "{ n = 4 }; { (n = 3) }",
+                true,
+                false,
+                "a parenthesised term",
+            ),
+        ],
+    );
+}
+
+/// The constructs above in the reference's place where the modes agree: no warning.
+#[test]
+fn reference_agreements_without_warnings() {
+    for src in [
+        "{ missing IN [nil, 1] }",
+        "{ missing NOTIN [1, nil] }",
+        "{ trace_keep IN [true] }",
+        "{ (a = 1) AND b = 2 }",
+        "{ a = 1 OR (b = 2) }",
+        "{ a = 1 }; ; { b = 2 };",
+        "{ a = re(\"x\") }",
+    ] {
+        for compat in [Compat::Default, Compat::Reference] {
+            let cond = Condition::compile_with(src, compat).unwrap();
+            assert_eq!(cond.warnings(), &[], "{src} ({compat})");
+        }
+    }
+    // The same answers in both modes.
+    let fields: Fields<'_> = &[("trace_keep", Value::Bool(true)), ("b", Value::Int(2))];
+    for (src, expected) in [
+        ("{ trace_keep IN [true] }", true),
+        ("{ trace_keep IN [false, 1, \"true\"] }", false),
+        ("{ trace_keep NOTIN [false] }", true),
+        ("{ b IN [true, 2] }", true),
+        ("{ missing IN [nil, 1] }", true),
+        ("{ missing IN [true] }", false),
+        ("{ missing NOTIN [1, nil] }", false),
+        ("{ missing NOTIN [1, true] }", true),
+        ("{ (a = 1) AND b = 2 }", false),
+        ("{ a = 1 OR (b = 2) }", true),
+    ] {
+        for compat in [Compat::Default, Compat::Reference] {
+            let cond = Condition::compile_with(src, compat).unwrap();
+            let pairs: Vec<(&[u8], Value<'_>)> =
+                fields.iter().map(|(k, v)| (k.as_bytes(), *v)).collect();
+            assert_eq!(cond.eval_fields(&pairs), expected, "{src} ({compat})");
+        }
+    }
 }

@@ -69,9 +69,14 @@ fn leaf() -> impl Strategy<Value = Expr> {
     prop_oneof![
         (operand(), cmp_op(), literal(true))
             .prop_map(|(lhs, op, rhs)| ExprKind::Compare(Compare { lhs, op, rhs })),
-        (operand(), pattern())
-            .prop_map(|(lhs, pattern)| ExprKind::RegexEq(RegexEq { lhs, pattern })),
-        (key(), any::<bool>(), vec(literal(false), 0..4)).prop_map(|(key, negated, values)| {
+        (operand(), any::<bool>(), pattern()).prop_map(|(lhs, negated, pattern)| {
+            ExprKind::RegexEq(RegexEq {
+                lhs,
+                negated,
+                pattern,
+            })
+        }),
+        (key(), any::<bool>(), vec(literal(true), 0..4)).prop_map(|(key, negated, values)| {
             ExprKind::In(InList {
                 key,
                 negated,
@@ -107,14 +112,22 @@ fn any_expr() -> impl Strategy<Value = Expr> {
 }
 
 fn program() -> impl Strategy<Value = Program> {
-    vec(
-        vec(any_expr(), 0..4).prop_map(|terms| Block {
-            terms,
-            span: Span::default(),
-        }),
-        0..4,
+    (
+        vec(
+            vec(any_expr(), 0..4).prop_map(|terms| Block {
+                terms,
+                span: Span::default(),
+            }),
+            0..4,
+        ),
+        any::<bool>(),
     )
-    .prop_map(|blocks| Program { blocks })
+        .prop_map(|(blocks, leading_empty)| Program {
+            // The parser records a leading empty statement only before blocks.
+            leading_empty: (leading_empty && !blocks.is_empty()).then(Span::default),
+            blocks,
+            skipped: Vec::new(),
+        })
 }
 
 /// Fragments of the language (and near misses) to build random sources from.

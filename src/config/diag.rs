@@ -46,6 +46,10 @@ pub struct Diagnostic {
     pub reference: Option<String>,
     /// With `reference`: what this engine does, in the compatibility mode in force.
     pub ours: Option<String>,
+    /// A warning about a construct that cannot do what it says (it never matches, a part of it
+    /// is ignored, or every packet is refused): the engine accepts the config, as the
+    /// reference does, and the rule checker reports it as an error.
+    pub defect: bool,
 }
 
 impl Diagnostic {
@@ -61,6 +65,7 @@ impl Diagnostic {
             hint: None,
             reference: None,
             ours: None,
+            defect: false,
         }
     }
 
@@ -76,7 +81,14 @@ impl Diagnostic {
             hint: None,
             reference: None,
             ours: None,
+            defect: false,
         }
+    }
+
+    /// The same warning, marked as a [`defect`](Self::defect).
+    pub fn into_defect(mut self) -> Self {
+        self.defect = true;
+        self
     }
 
     /// The same diagnostic as a warning (an error of a config that was ignored, not applied).

@@ -251,7 +251,8 @@ impl Parser {
                                 "accepts it, then drops every packet of this data type at ingest",
                                 ours,
                             )
-                            .with_hint("write a positive duration, e.g. 300000000000 (5m)");
+                            .with_hint("write a positive duration, e.g. 300000000000 (5m)")
+                            .into_defect();
                     self.diags.push(d);
                     return ttl;
                 }
@@ -321,7 +322,9 @@ impl Parser {
             )
             .with_behaviour(reference_does, ours)
             .with_hint("write a whole number of seconds, e.g. \"2s\"");
-            self.diags.push(d);
+            // Under 1 s the reference refuses every packet: that never works.
+            self.diags
+                .push(if whole.is_zero() { d.into_defect() } else { d });
             return Some(kept);
         }
         Some(ttl)
@@ -442,9 +445,11 @@ impl Parser {
         match Condition::compile_with(src.unwrap_or(""), self.compat) {
             Ok(c) => {
                 for w in c.warnings() {
-                    let d = Diagnostic::warning(path, w.message.clone())
+                    let mut d = Diagnostic::warning(path, w.message.clone())
                         .at(w.line, w.column)
                         .with_behaviour(w.reference.clone(), w.ours.clone());
+                    d.hint.clone_from(&w.hint);
+                    d.defect = w.defect;
                     self.diags.push(d);
                 }
                 Some(c)

@@ -29,11 +29,28 @@ impl Span {
 }
 
 /// A whole condition: `{ ... }` blocks separated by `;`, ORed. Empty statements (`;;`) leave
-/// no trace; a program without blocks never matches.
+/// no trace, except a leading one; a program without blocks never matches.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Program {
     /// The blocks, in source order.
     pub blocks: Vec<Block>,
+    /// The `;` of a leading empty statement (`; { ... }`), if the program starts with one. The
+    /// reference engine never matches such a program; this engine skips the empty statement
+    /// unless it runs under `compat: "reference"` (docs/protocol.md, "Deviations").
+    pub leading_empty: Option<Span>,
+    /// What the parser accepted and left out of the tree, as the reference does: list
+    /// elements that are key names, in source order.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A list element the parser accepted and left out of its list, as the reference engine does:
+/// a key name (bare, backquoted or dotted) inside `[...]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Skipped {
+    /// The element as written.
+    pub text: String,
+    /// Where it is.
+    pub span: Span,
 }
 
 /// One `{ ... }` block: its terms are separated by `,` and ANDed. An empty block `{}` has no
@@ -71,12 +88,37 @@ pub enum ExprKind {
     Paren(Box<Expr>),
     /// `lhs op literal`.
     Compare(Compare),
-    /// `lhs = re("...")`.
+    /// `lhs = re("...")` or `lhs != re("...")`.
     RegexEq(RegexEq),
     /// `key IN [...]` or `key NOTIN [...]`.
     In(InList),
     /// `key MATCH [...]` or `key NOTMATCH [...]`.
     Match(MatchList),
+    /// A comparison the reference engine accepts but can never evaluate to true (a dotted
+    /// name, a key name on the right, `re(...)` after an ordering): false here too.
+    NeverTrue(NeverTrue),
+}
+
+/// A comparison that parses (because the reference engine parses it) and is never true.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NeverTrue {
+    /// The comparison as written.
+    pub text: String,
+    /// Why it never matches, for the warning.
+    pub why: NeverTrueWhy,
+}
+
+/// Why a [`NeverTrue`] comparison never matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NeverTrueWhy {
+    /// A dotted name such as `a.b` (the reference reads an attribute access, which it cannot
+    /// evaluate), on either side.
+    DottedName(String),
+    /// A key name (bare or backquoted) on the right, e.g. `status = error`: the reference
+    /// reads a key there and cannot evaluate it.
+    KeyOnRight(String),
+    /// `re(...)` after `<`, `<=`, `>` or `>=`.
+    RegexOrdering(CmpOp),
 }
 
 /// A comparison with a literal: `status = "error"`, `duration > 1000`, `1 = 1`.
@@ -90,12 +132,15 @@ pub struct Compare {
     pub rhs: Literal,
 }
 
-/// A regex equality `lhs = re("...")`: true if the string value matches (unanchored).
-/// Only `=` takes a regex; `!=` and the orderings are rejected by the parser.
+/// A regex equality `lhs = re("...")`: true if the string value matches (unanchored); or its
+/// negation `lhs != re("...")` (docs/protocol.md, "Deviations": the reference answers true for
+/// every string there). The orderings make a [`NeverTrue`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct RegexEq {
     /// The left side: normally a key.
     pub lhs: Operand,
+    /// `!=` rather than `=`.
+    pub negated: bool,
     /// The regex.
     pub pattern: Pattern,
 }
@@ -107,8 +152,8 @@ pub struct InList {
     pub key: Key,
     /// `NOTIN` (alias `not_in`) rather than `IN`.
     pub negated: bool,
-    /// The list: strings, numbers and nil (the parser rejects booleans, which the reference
-    /// silently ignores).
+    /// The list: strings, numbers, booleans and nil, in source order (key names written in
+    /// the list are in [`Program::skipped`]).
     pub values: Vec<Literal>,
 }
 

@@ -75,11 +75,16 @@ pub struct FilterWarning {
     pub reference: String,
     /// What this engine does with it, in the compatibility mode it was compiled for.
     pub ours: String,
+    /// How to fix it, where a fix is known.
+    pub hint: Option<String>,
+    /// Whether the construct cannot do what it says in either engine (it never matches, or a
+    /// part of it is ignored), rather than only evaluating differently in the two: the rule
+    /// checker reports such a warning as an error.
+    pub defect: bool,
 }
 
 impl FilterWarning {
     /// A warning at byte `offset` of `src` (positioned as [`FilterError::at`]).
-    #[allow(dead_code)] // the parser's warnings arrive in the next commit
     pub(crate) fn at(
         src: &str,
         offset: usize,
@@ -95,7 +100,21 @@ impl FilterWarning {
             message: e.message,
             reference: reference.into(),
             ours: ours.into(),
+            hint: None,
+            defect: false,
         }
+    }
+
+    /// The same warning with a hint.
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The same warning, marked as a [`defect`](Self::defect).
+    pub(crate) fn defect(mut self) -> Self {
+        self.defect = true;
+        self
     }
 }
 
@@ -105,7 +124,11 @@ impl fmt::Display for FilterWarning {
             f,
             "{}:{}: {} (the reference: {}; here: {})",
             self.line, self.column, self.message, self.reference, self.ours
-        )
+        )?;
+        if let Some(hint) = &self.hint {
+            write!(f, " (hint: {hint})")?;
+        }
+        Ok(())
     }
 }
 

@@ -47,10 +47,17 @@ pub(crate) enum Test {
     IsNil { negated: bool },
     /// A comparison with a non-nil literal.
     Compare { op: CmpOp, rhs: Scalar },
-    /// `= re(...)`.
-    Regex(Regex),
-    /// `IN` or, negated, `NOTIN`.
-    In { set: ValueSet, negated: bool },
+    /// `= re(...)` (the string matches) or, negated, `!= re(...)` (a string that does not
+    /// match, or a missing key).
+    Regex { regex: Regex, negated: bool },
+    /// `!= re(...)` as the reference evaluates it: any string, or a missing key.
+    AnyStringOrMissing,
+    /// `IN` or, negated, `NOTIN`; `if_missing` is the answer for a missing key.
+    In {
+        set: ValueSet,
+        negated: bool,
+        if_missing: bool,
+    },
     /// `MATCH` (any regex matches) or, negated, `NOTMATCH` (any regex does not match).
     Match {
         regexes: Box<[Regex]>,
@@ -64,8 +71,21 @@ impl Test {
             Test::IsNil { negated } => value.is_some() == *negated,
             // A missing key is nil: `!=` any non-nil literal, nothing else.
             Test::Compare { op, rhs } => value.map_or(*op == CmpOp::Ne, |v| rhs.compare(*op, v)),
-            Test::Regex(regex) => string(value).is_some_and(|s| regex.is_match(s)),
-            Test::In { set, negated } => set.contains(value) != *negated,
+            Test::Regex { regex, negated } => match value {
+                None => *negated,
+                Some(v) => v
+                    .as_str_bytes()
+                    .is_some_and(|s| regex.is_match(s) != *negated),
+            },
+            Test::AnyStringOrMissing => value.is_none_or(|v| v.as_str_bytes().is_some()),
+            Test::In {
+                set,
+                negated,
+                if_missing,
+            } => match value {
+                None => *if_missing,
+                Some(v) => set.contains(v) != *negated,
+            },
             Test::Match { regexes, negated } => string(value)
                 .is_some_and(|s| regexes.iter().any(|regex| regex.is_match(s) != *negated)),
         }
@@ -127,27 +147,29 @@ fn float_eq(a: f64, b: f64) -> bool {
     (a - b).abs() <= FLOAT_EQ_TOLERANCE
 }
 
-/// The elements of an `IN`/`NOTIN` list, by type: strings and ints sorted for binary search.
+/// The non-nil elements of an `IN`/`NOTIN` list, by type: strings and ints sorted for binary
+/// search.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ValueSet {
     strings: Box<[Box<[u8]>]>,
     ints: Box<[i64]>,
     floats: Box<[f64]>,
-    nil: bool,
+    /// Bit 0: `false` is in the list; bit 1: `true` is.
+    bools: u8,
 }
 
 impl ValueSet {
     pub(crate) fn new(values: &[Literal]) -> Self {
-        let (mut strings, mut ints, mut floats, mut nil) =
-            (Vec::new(), Vec::new(), Vec::new(), false);
+        let (mut strings, mut ints, mut floats, mut bools) =
+            (Vec::new(), Vec::new(), Vec::new(), 0);
         for literal in values {
             match &literal.value {
                 LiteralValue::Str(s) => strings.push(s.clone().into_boxed_slice()),
                 LiteralValue::Int(i) => ints.push(*i),
                 LiteralValue::Float(f) => floats.push(*f),
-                LiteralValue::Nil => nil = true,
-                // Never equal to anything, as in the reference (and the parser rejects them).
-                LiteralValue::Bool(_) => {}
+                LiteralValue::Bool(b) => bools |= 1 << u8::from(*b),
+                // Equal to no present value; what a missing key gives is decided by the caller.
+                LiteralValue::Nil => {}
             }
         }
         strings.sort_unstable();
@@ -158,20 +180,20 @@ impl ValueSet {
             strings: strings.into(),
             ints: ints.into(),
             floats: floats.into(),
-            nil,
+            bools,
         }
     }
 
-    /// Whether some element `=` the value; a missing value equals only nil.
-    fn contains(&self, value: Option<Value<'_>>) -> bool {
+    /// Whether some element `=` the value (under strict typing).
+    fn contains(&self, value: Value<'_>) -> bool {
         match value {
-            None => self.nil,
-            Some(Value::Tag(s) | Value::Str(s)) => {
+            Value::Tag(s) | Value::Str(s) => {
                 self.strings.binary_search_by(|e| (**e).cmp(s)).is_ok()
             }
-            Some(Value::Int(i)) => self.ints.binary_search(&i).is_ok(),
-            Some(Value::Float(x)) => self.floats.iter().any(|&f| float_eq(x, f)),
-            Some(_) => false,
+            Value::Int(i) => self.ints.binary_search(&i).is_ok(),
+            Value::Float(x) => self.floats.iter().any(|&f| float_eq(x, f)),
+            Value::Bool(b) => self.bools & (1 << u8::from(b)) != 0,
+            _ => false,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The condition language (REFERENCE.md §5): the filters of condition pipelines.
+//! The condition language (docs/protocol.md, "Conditions"): the filters of condition pipelines.
 //!
 //! `source → lexer → parser →` [`Program`] (the syntax tree, with spans, printable in
 //! canonical form) `→` [`Condition`] (keys as slots, typed literals, compiled regexes) `→`
@@ -19,11 +19,15 @@
 //! fields equal no literal. A mismatch is false, `!=` included. A missing key is nil.
 //! Regexes are Go `regexp` syntax, unanchored, compiled once.
 //!
-//! Deliberate differences from the reference engine, all at compile time: a dotted bare name
-//! (`a.b`), a key name where a value belongs (`status = error`), `re()` after anything but `=`,
-//! booleans in lists and invalid regexes are errors with a hint (the reference accepts them
-//! and never, or always, matches); a block made of one parenthesised expression evaluates
-//! normally (the reference always answers false).
+//! Everything the reference engine's grammar accepts here is accepted (a config is never
+//! refused for a condition the reference takes), including what the reference then never
+//! evaluates to true, or evaluates differently from this engine's default: booleans in lists
+//! compare as booleans; a key name inside an `IN` list is left out; an invalid regex is dropped
+//! from its `MATCH` list; a dotted bare name (`a.b`), a key name on the right
+//! (`status = error`) and `re(...)` after an ordering never match; `!= re(...)`, a
+//! parenthesised term directly in a block, `nil` after the first element of an `IN` list and a
+//! leading empty statement evaluate as [`Compat`](crate::Compat) says (docs/protocol.md,
+//! "Deviations"). Each of these leaves a [`FilterWarning`] on the compiled [`Condition`].
 
 mod ast;
 mod compile;
@@ -35,8 +39,8 @@ mod parser;
 mod print;
 
 pub use ast::{
-    Block, CmpOp, Compare, Expr, ExprKind, InList, Key, Literal, LiteralValue, MatchList, Operand,
-    Pattern, Program, RegexEq, Span,
+    Block, CmpOp, Compare, Expr, ExprKind, InList, Key, Literal, LiteralValue, MatchList,
+    NeverTrue, NeverTrueWhy, Operand, Pattern, Program, RegexEq, Skipped, Span,
 };
 pub use compile::Condition;
 pub use error::{FilterError, FilterWarning};

@@ -6,19 +6,25 @@
 //! block    = "{" [ or ] { "," [ or ] } "}"
 //! or       = and { ("OR" | "||") and }
 //! and      = primary { ("AND" | "&&") primary }
-//! primary  = "(" or ")" | operand cmp-op value | operand "=" re | key list-op list
-//! operand  = key | value
-//! key      = identifier | backquoted
-//! value    = string | backquoted | ["+" | "-"] number | true | false | nil
+//! primary  = "(" or ")" | operand cmp-op (value | name) | operand cmp-op re | name list-op list
+//! operand  = name | value
+//! name     = identifier | backquoted | dotted
+//! value    = string | ["+" | "-"] number | true | false | nil
 //! re       = "re" "(" string | backquoted ")"
-//! list     = "[" [ value { "," value } ] "]"
+//! list     = "[" [ (value | name) { "," (value | name) } ] "]"
 //! cmp-op   = "=" | "!=" | "<" | "<=" | ">" | ">="
 //! list-op  = "IN" | "NOTIN" | "MATCH" | "NOTMATCH"
 //! ```
+//!
+//! The grammar accepts what the reference engine's grammar accepts there, including what the
+//! reference then never evaluates to true: a dotted name, a name on the right of a comparison,
+//! `re(...)` after an ordering ([`ExprKind::NeverTrue`]); a name inside an `IN` list is left
+//! out of the list ([`Program::skipped`]); a leading empty statement is kept
+//! ([`Program::leading_empty`]). The compiler turns each into a warning.
 
 use super::ast::{
-    Block, CmpOp, Compare, Expr, ExprKind, InList, Key, Literal, LiteralValue, MatchList, Operand,
-    Pattern, Program, RegexEq, Span,
+    Block, CmpOp, Compare, Expr, ExprKind, InList, Key, Literal, LiteralValue, MatchList,
+    NeverTrue, NeverTrueWhy, Operand, Pattern, Program, RegexEq, Skipped, Span,
 };
 use super::error::FilterError;
 use super::lexer::{Lexer, Number, Tok, Token};
@@ -46,6 +52,7 @@ pub fn parse(src: &str) -> Result<Program, FilterError> {
         lexer,
         token,
         depth: 0,
+        skipped: Vec::new(),
     }
     .program()
 }
@@ -57,6 +64,25 @@ struct Parser<'s> {
     token: Token,
     /// Open parentheses around the current position.
     depth: usize,
+    /// Names written inside `IN` lists, left out of them.
+    skipped: Vec<Skipped>,
+}
+
+/// The left side of a comparison as written.
+enum Lhs {
+    Operand(Operand),
+    /// A dotted name: the comparison never matches.
+    Dotted(String),
+}
+
+/// The right side of a comparison as written, other than `re(...)`.
+enum Rhs {
+    Literal(Literal),
+    /// A name (bare, backquoted or dotted): the comparison never matches.
+    Name {
+        text: String,
+        dotted: bool,
+    },
 }
 
 impl Parser<'_> {
@@ -89,11 +115,23 @@ impl Parser<'_> {
 
     fn program(mut self) -> Result<Program, FilterError> {
         let mut blocks = Vec::new();
+        let mut leading_empty = None;
+        let mut first = true;
         loop {
             match self.token.tok {
-                Tok::Eof => return Ok(Program { blocks }),
+                Tok::Eof => {
+                    return Ok(Program {
+                        // Without blocks the program never matches anyway.
+                        leading_empty: leading_empty.filter(|_| !blocks.is_empty()),
+                        blocks,
+                        skipped: self.skipped,
+                    });
+                }
                 Tok::Semi => {
-                    self.bump()?;
+                    let semi = self.bump()?;
+                    if first {
+                        leading_empty = Some(semi.span);
+                    }
                 }
                 Tok::LBrace => {
                     blocks.push(self.block()?);
@@ -110,6 +148,7 @@ impl Parser<'_> {
                     ));
                 }
             }
+            first = false;
         }
     }
 
@@ -194,48 +233,74 @@ impl Parser<'_> {
     }
 
     fn comparison(&mut self) -> Result<Expr, FilterError> {
-        let lhs = match &self.token.tok {
-            Tok::Name(_) | Tok::Backquoted(_) => Operand::Key(self.key()?),
+        let start = self.token.span.start;
+        let (lhs, lhs_span) = match &self.token.tok {
+            Tok::Name(_) | Tok::Backquoted(_) => {
+                let key = self.key()?;
+                let span = key.span;
+                (Lhs::Operand(Operand::Key(key)), span)
+            }
+            Tok::Dotted(_) => {
+                let token = self.bump()?;
+                let text = self.src[token.span.start..token.span.end].to_owned();
+                (Lhs::Dotted(text), token.span)
+            }
             Tok::Str(_)
             | Tok::Number(_)
             | Tok::Plus
             | Tok::Minus
             | Tok::True
             | Tok::False
-            | Tok::Nil => Operand::Literal(self.value()?),
+            | Tok::Nil => {
+                let literal = self.value()?;
+                let span = literal.span;
+                (Lhs::Operand(Operand::Literal(literal)), span)
+            }
             _ => return Err(self.unexpected("a comparison such as `status = \"error\"`")),
-        };
-        let lhs_span = match &lhs {
-            Operand::Key(key) => key.span,
-            Operand::Literal(literal) => literal.span,
         };
         let negated = matches!(self.token.tok, Tok::NotIn | Tok::NotMatch);
         match self.token.tok {
             Tok::Cmp(op) => {
-                let op_token = self.bump()?;
+                self.bump()?;
                 if self.token.tok == Tok::Re {
-                    return self.regex_eq(lhs, lhs_span, op, op_token.span);
+                    return self.regex_eq(lhs, start, op);
                 }
-                let rhs = self.value()?;
-                let span = lhs_span.to(rhs.span);
-                Ok(Expr {
-                    kind: ExprKind::Compare(Compare { lhs, op, rhs }),
-                    span,
-                })
+                let (rhs, rhs_span) = self.rhs()?;
+                let span = lhs_span.to(rhs_span);
+                let kind = match (lhs, rhs) {
+                    (Lhs::Dotted(name), _) => self.never(span, NeverTrueWhy::DottedName(name)),
+                    (_, Rhs::Name { text, dotted: true }) => {
+                        self.never(span, NeverTrueWhy::DottedName(text))
+                    }
+                    (_, Rhs::Name { text, .. }) => self.never(span, NeverTrueWhy::KeyOnRight(text)),
+                    (Lhs::Operand(lhs), Rhs::Literal(rhs)) => {
+                        ExprKind::Compare(Compare { lhs, op, rhs })
+                    }
+                };
+                Ok(Expr { kind, span })
             }
             Tok::In | Tok::NotIn | Tok::Match | Tok::NotMatch => {
                 let op = self.bump()?;
-                let Operand::Key(key) = lhs else {
-                    return Err(self
-                        .error_at(
-                            lhs_span.start,
-                            format!("{} needs a key on its left", op.tok.describe()),
-                        )
-                        .hint("write the key first, e.g. `resource IN [\"/health\"]`"));
+                let key = match lhs {
+                    Lhs::Operand(Operand::Key(key)) => Some(key),
+                    Lhs::Dotted(_) => None,
+                    Lhs::Operand(Operand::Literal(_)) => {
+                        return Err(self
+                            .error_at(
+                                lhs_span.start,
+                                format!("{} needs a key on its left", op.tok.describe()),
+                            )
+                            .hint("write the key first, e.g. `resource IN [\"/health\"]`"));
+                    }
                 };
                 let is_match = matches!(op.tok, Tok::Match | Tok::NotMatch);
-                let (values, close) = self.list(&op.tok)?;
+                let (values, close) = self.list(&op.tok, is_match)?;
                 let span = lhs_span.to(close);
+                let Some(key) = key else {
+                    let name = self.src[lhs_span.start..lhs_span.end].to_owned();
+                    let kind = self.never(span, NeverTrueWhy::DottedName(name));
+                    return Ok(Expr { kind, span });
+                };
                 let kind = if is_match {
                     let patterns = values
                         .into_iter()
@@ -265,25 +330,17 @@ impl Parser<'_> {
         }
     }
 
-    /// `re("...")` after `lhs op`; only `=` takes a regex.
-    fn regex_eq(
-        &mut self,
-        lhs: Operand,
-        lhs_span: Span,
-        op: CmpOp,
-        op_span: Span,
-    ) -> Result<Expr, FilterError> {
-        if op != CmpOp::Eq {
-            let error = self.error_at(
-                op_span.start,
-                format!("`re(...)` cannot follow `{}`", op.as_str()),
-            );
-            return Err(if op == CmpOp::Ne {
-                error.hint("`!= re(...)` is true for every string in the reference; for a negated match write `key NOTMATCH [\"...\"]`")
-            } else {
-                error.hint("only `= re(...)` is supported")
-            });
-        }
+    /// The [`NeverTrue`] comparison written at `span`.
+    fn never(&self, span: Span, why: NeverTrueWhy) -> ExprKind {
+        ExprKind::NeverTrue(NeverTrue {
+            text: self.src[span.start..span.end].to_owned(),
+            why,
+        })
+    }
+
+    /// `re("...")` after `lhs op` (the source of the comparison starts at `start`): `=` and
+    /// `!=` make a [`RegexEq`]; an ordering, or a dotted name on the left, never matches.
+    fn regex_eq(&mut self, lhs: Lhs, start: usize, op: CmpOp) -> Result<Expr, FilterError> {
         self.bump()?;
         self.expect(&Tok::LParen, "`(` after `re`")?;
         let string = self.bump()?;
@@ -304,11 +361,34 @@ impl Parser<'_> {
             }
         };
         let close = self.expect(&Tok::RParen, "`)` to close `re(`")?;
-        let span = lhs_span.to(close.span);
-        Ok(Expr {
-            kind: ExprKind::RegexEq(RegexEq { lhs, pattern }),
-            span,
-        })
+        let span = Span::new(start, close.span.end);
+        let kind = match (lhs, op) {
+            (Lhs::Dotted(name), _) => self.never(span, NeverTrueWhy::DottedName(name)),
+            (Lhs::Operand(lhs), CmpOp::Eq | CmpOp::Ne) => ExprKind::RegexEq(RegexEq {
+                lhs,
+                negated: op == CmpOp::Ne,
+                pattern,
+            }),
+            (Lhs::Operand(_), op) => self.never(span, NeverTrueWhy::RegexOrdering(op)),
+        };
+        Ok(Expr { kind, span })
+    }
+
+    /// The right side of a comparison: a literal, or a name (which never matches).
+    fn rhs(&mut self) -> Result<(Rhs, Span), FilterError> {
+        match &self.token.tok {
+            Tok::Name(_) | Tok::Backquoted(_) | Tok::Dotted(_) => {
+                let token = self.bump()?;
+                let dotted = matches!(token.tok, Tok::Dotted(_));
+                let text = self.src[token.span.start..token.span.end].to_owned();
+                Ok((Rhs::Name { text, dotted }, token.span))
+            }
+            _ => {
+                let literal = self.value()?;
+                let span = literal.span;
+                Ok((Rhs::Literal(literal), span))
+            }
+        }
     }
 
     fn key(&mut self) -> Result<Key, FilterError> {
@@ -325,13 +405,12 @@ impl Parser<'_> {
         }
     }
 
-    /// A literal: string, backquoted raw string, signed number, bool or nil.
+    /// A literal: string, signed number, bool or nil.
     fn value(&mut self) -> Result<Literal, FilterError> {
         let token = self.bump()?;
         let mut span = token.span;
         let value = match token.tok {
             Tok::Str(bytes) => LiteralValue::Str(bytes),
-            Tok::Backquoted(text) => LiteralValue::Str(text.into_bytes()),
             Tok::Number(number) => number.into(),
             Tok::True => LiteralValue::Bool(true),
             Tok::False => LiteralValue::Bool(false),
@@ -356,14 +435,6 @@ impl Parser<'_> {
                     (true, Number::Float(f)) => LiteralValue::Float(-f),
                 }
             }
-            Tok::Name(name) => {
-                return Err(self
-                    .error_at(
-                        token.span.start,
-                        format!("expected a value, found key name `{name}`"),
-                    )
-                    .hint(format!("to compare with the string, quote it: \"{name}\"")));
-            }
             tok => {
                 return Err(self.error_at(
                     token.span.start,
@@ -378,26 +449,38 @@ impl Parser<'_> {
     }
 
     /// `[ value, ... ]` after the list operator `op`; returns the values and the span of `]`.
-    fn list(&mut self, op: &Tok) -> Result<(Vec<Literal>, Span), FilterError> {
+    /// In an `IN` list a name is left out (into `skipped`), as the reference does; a `MATCH`
+    /// list takes strings only (the reference refuses anything else too).
+    fn list(&mut self, op: &Tok, is_match: bool) -> Result<(Vec<Literal>, Span), FilterError> {
         self.expect(&Tok::LBracket, &format!("`[` after {}", op.describe()))?;
         let mut values = Vec::new();
+        let mut len = 0;
         if self.token.tok != Tok::RBracket {
             loop {
-                if values.len() == MAX_LIST_LEN {
+                if len == MAX_LIST_LEN {
                     return Err(self.error_at(
                         self.token.span.start,
                         format!("the list has more than {MAX_LIST_LEN} elements"),
                     ));
                 }
-                let value = self.value()?;
-                if let LiteralValue::Bool(b) = value.value {
-                    return Err(self
-                        .error_at(value.span.start, "a list cannot hold booleans")
-                        .hint(format!(
-                            "compare with `=` instead, e.g. `key = {b}` (the reference ignores booleans in lists)"
-                        )));
+                len += 1;
+                let name = matches!(
+                    self.token.tok,
+                    Tok::Name(_) | Tok::Backquoted(_) | Tok::Dotted(_)
+                );
+                if name && is_match {
+                    return Err(self.unexpected("a regex, written as a string").hint(
+                        "MATCH and NOTMATCH take regexes in quotes, e.g. `code MATCH [\"^5..$\"]`",
+                    ));
+                } else if name {
+                    let token = self.bump()?;
+                    self.skipped.push(Skipped {
+                        text: self.src[token.span.start..token.span.end].to_owned(),
+                        span: token.span,
+                    });
+                } else {
+                    values.push(self.value()?);
                 }
-                values.push(value);
                 if self.token.tok != Tok::Comma {
                     break;
                 }

@@ -12,8 +12,12 @@ use super::ast::{
 };
 use super::lexer::is_bare_name;
 
+/// A leading empty statement is kept (`; { ... }`); names left out of lists are not.
 impl Display for Program {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.leading_empty.is_some() {
+            f.write_str("; ")?;
+        }
         join(f, &self.blocks, "; ")
     }
 }
@@ -39,6 +43,7 @@ impl Display for Expr {
             ExprKind::RegexEq(regex_eq) => regex_eq.fmt(f),
             ExprKind::In(list) => list.fmt(f),
             ExprKind::Match(list) => list.fmt(f),
+            ExprKind::NeverTrue(never) => f.write_str(&never.text),
         }
     }
 }
@@ -51,7 +56,8 @@ impl Display for Compare {
 
 impl Display for RegexEq {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "{} = re({})", self.lhs, self.pattern)
+        let op = if self.negated { "!=" } else { "=" };
+        write!(f, "{} {op} re({})", self.lhs, self.pattern)
     }
 }
 
@@ -182,7 +188,7 @@ mod tests {
                 "{ x IN [1, \"a\", nil, 2.0], y NOTIN [] }",
             ),
             (
-                "{ x match ['^a', `\\d+`], y NotMatch [\"b\"] }",
+                "{ x match ['^a', \"\\\\d+\"], y NotMatch [\"b\"] }",
                 "{ x MATCH [\"^a\", \"\\\\d+\"], y NOTMATCH [\"b\"] }",
             ),
             ("{ x = RE(`^GET .+$`) }", "{ x = re(\"^GET .+$\") }"),
@@ -199,7 +205,15 @@ mod tests {
                 "{ s = '\\x00\\xff\\u00e9\"\\n' }",
                 "{ s = \"\\u0000\\xffé\\\"\\n\" }",
             ),
-            ("{ s = `raw \\n` }", "{ s = \"raw \\\\n\" }"),
+            // What never matches is printed as written; names in lists are left out.
+            (
+                "{ s = `raw`, a.b   IN [1],x>re('y') , k IN [1, n, `m`, 2] }",
+                "{ s = `raw`, a.b   IN [1], x>re('y'), k IN [1, 2] }",
+            ),
+            (
+                "; {x != RE('^a')};{y=1}",
+                "; { x != re(\"^a\") }; { y = 1 }",
+            ),
         ] {
             assert_eq!(canonical(src), printed, "{src}");
             assert_eq!(canonical(printed), printed, "{printed}");

@@ -2,8 +2,9 @@
 //!
 //! Each condition's syntax tree is walked against the data type's declared fields, when there
 //! are some (unknown keys; comparisons that strict typing makes never true), and for what needs
-//! no schema (paren-only blocks, unanchored regexes, orderings against nil or booleans, blocks
-//! that compare only literals). Then the dimension as a whole: pipelines unreachable after one
+//! no schema (unanchored regexes, orderings against nil or booleans, blocks that compare only
+//! literals; what the reference engine evaluates differently is the condition's own warning,
+//! `Condition::warnings`). Then the dimension as a whole: pipelines unreachable after one
 //! that matches everything, and duplicate names.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -235,20 +236,6 @@ impl<'a> Lint<'a> {
     }
 
     fn block(&mut self, block: &'a Block) {
-        if let [term] = block.terms.as_slice() {
-            if let ExprKind::Paren(inner) = &term.kind {
-                self.warning(
-                    term.span.start,
-                    "a block that is only a parenthesised expression is always false in the \
-                     reference engine (Dataway); this engine evaluates it"
-                        .into(),
-                    Some(format!(
-                        "remove the outer parentheses for portability: `{{ {} }}`",
-                        self.text(inner.span)
-                    )),
-                );
-            }
-        }
         for term in &block.terms {
             self.expr(term);
         }
@@ -285,6 +272,8 @@ impl<'a> Lint<'a> {
             ExprKind::RegexEq(regex_eq) => self.regex_eq(regex_eq),
             ExprKind::In(list) => self.in_list(list),
             ExprKind::Match(list) => self.match_list(list),
+            // The condition's own warning says why it never matches.
+            ExprKind::NeverTrue(_) => {}
         }
     }
 
@@ -527,6 +516,7 @@ fn reads_key(expr: &Expr) -> bool {
         ExprKind::Compare(Compare { lhs, .. }) | ExprKind::RegexEq(RegexEq { lhs, .. }) => {
             matches!(lhs, Operand::Key(_))
         }
-        ExprKind::In(_) | ExprKind::Match(_) => true,
+        // Not constant in the sense of `constant`: its own warning reports it.
+        ExprKind::In(_) | ExprKind::Match(_) | ExprKind::NeverTrue(_) => true,
     }
 }

@@ -81,10 +81,16 @@ impl Report {
 
 /// Validates `config` (against `schema`, if given).
 pub(crate) fn check(config: &[u8], schema: Option<&Schema>) -> Report {
-    let findings = match Config::from_json(config) {
+    let mut findings = match Config::from_json(config) {
         Ok(parsed) => parsed.warnings,
         Err(e) => e.diagnostics,
     };
+    // What the engine accepts (as the reference does) but can never work is an error here.
+    for d in &mut findings {
+        if d.defect {
+            d.severity = Severity::Error;
+        }
+    }
     let mut report = Report {
         ok: false,
         findings,

@@ -3,7 +3,8 @@
 
 use tailsampling::filter::{Expr, ExprKind, Operand, Program, Span};
 
-/// Sets every span of the tree to the default.
+/// Sets every span of the tree to the default, and forgets the list elements the parser left
+/// out (printing leaves them out too).
 pub fn strip(program: &mut Program) {
     fn operand(o: &mut Operand) {
         match o {
@@ -32,8 +33,11 @@ pub fn strip(program: &mut Program) {
                 m.key.span = Span::default();
                 m.patterns.iter_mut().for_each(|p| p.span = Span::default());
             }
+            ExprKind::NeverTrue(_) => {}
         }
     }
+    program.leading_empty = program.leading_empty.map(|_| Span::default());
+    program.skipped.clear();
     for block in &mut program.blocks {
         block.span = Span::default();
         block.terms.iter_mut().for_each(expr);
