@@ -1,4 +1,4 @@
-//! Built-in metrics and runtime counters as the engine emits them (REFERENCE.md §6).
+//! Built-in metrics and runtime counters as the engine emits them (docs/protocol.md, "Metrics").
 
 mod common;
 
@@ -68,12 +68,15 @@ fn builtin_trace_metrics_per_window() {
     );
     err.trace_start_time_unix_nano = T0;
     err.trace_end_time_unix_nano = T0 + 15_000_000; // 15 ms
-    let plain = packet("tkn", "tracing", "", "p", &[span("p", "ok", vec![])]);
+    let mut plain = packet("tkn", "tracing", "", "p", &[span("p", "ok", vec![])]);
+    // One second after the boundary T0 (a record on it belongs to the window ending at T0).
+    err.max_point_time_unix_nano = T0 + SEC;
+    plain.max_point_time_unix_nano = T0 + SEC;
     assert_eq!(p.ingest(None, &err.encode_to_vec()), Ok(Status::Ok));
     assert_eq!(p.ingest(None, &plain.encode_to_vec()), Ok(Status::Ok));
     assert!(
         p.poll_metrics().is_empty(),
-        "the window [T0, T0+30s) has not ended"
+        "the window (T0, T0+30s] has not ended"
     );
     p.set_time(T0 + 30 * SEC).expect("time");
     let d = p.poll_metrics();
@@ -233,4 +236,46 @@ fn runtime_counters_go_to_the_default_token_and_reset() {
         p.poll_metrics().iter().all(|d| d.token != "tkn_dataway"),
         "reset after each report"
     );
+}
+
+/// A record exactly on a window boundary belongs to the window that ends there (the
+/// reference's rule); under `compat: "reference"` the decision counts carry no `pipeline` tag
+/// (this engine's addition), in the default mode they do.
+#[test]
+fn boundary_records_and_the_pipeline_tag_per_mode() {
+    for (compat, pipeline) in [("default", Some("keep-errors")), ("reference", None)] {
+        let options =
+            format!(r#"{{"clock": "manual", "metrics_window": "30s", "compat": "{compat}"}}"#);
+        let p = Processor::from_options_json(options.as_bytes()).expect("options");
+        p.set_time(T0).expect("time");
+        p.set_config("tkn", TRACE_CONFIG.as_bytes())
+            .expect("config");
+        let mut err = packet("tkn", "tracing", "", "e", &[span("e", "error", vec![])]);
+        err.max_point_time_unix_nano = T0 + 30 * SEC;
+        assert_eq!(p.ingest(None, &err.encode_to_vec()), Ok(Status::Ok));
+        p.set_time(T0 + 30 * SEC).expect("time");
+        let d = p.poll_metrics();
+        assert_eq!(d.len(), 1, "{compat}: the window ending at T0+30s is due");
+        let got = lines(&d[0].body);
+        assert!(
+            got.iter()
+                .any(|(name, v, _, time)| name == "trace_total_count"
+                    && *v == 1.0
+                    && *time == T0 + 30 * SEC),
+            "{compat}: {got:#?}"
+        );
+        // The poll decided the group first (TTL 10 s); its record has the packet's time.
+        let kept: Vec<_> = got
+            .iter()
+            .filter(|(name, ..)| name == "trace_kept_count")
+            .collect();
+        assert_eq!(kept.len(), 1, "{compat}: {got:#?}");
+        let (_, v, tags, time) = kept[0];
+        assert_eq!((*v, *time), (1.0, T0 + 30 * SEC), "{compat}");
+        let tag = tags
+            .iter()
+            .find(|(k, _)| k == "pipeline")
+            .map(|(_, v)| v.as_str());
+        assert_eq!(tag, pipeline, "{compat}");
+    }
 }

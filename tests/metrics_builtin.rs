@@ -73,14 +73,17 @@ fn nothing_is_emitted_before_the_window_ends() {
     assert!(m.is_empty());
 }
 
+/// Windows are `(end - size, end]`, as in the reference engine: a record exactly on a
+/// boundary belongs to the window that ends there.
 #[test]
-fn a_record_on_a_boundary_belongs_to_the_next_window() {
+fn a_record_on_a_boundary_belongs_to_the_window_ending_there() {
     let mut m = Builtin::new(Duration::from_secs(30));
     m.on_ingest(&trace(30 * S), false, 0, all(DataType::Tracing));
     m.on_ingest(&trace(30 * S - 1), false, 0, all(DataType::Tracing));
+    m.on_ingest(&trace(30 * S + 1), false, 0, all(DataType::Tracing));
     assert_eq!(
         render(m.drain(30 * S, false)),
-        ["trace_total_count=1 @30000000000 {data_type=tracing,source=ddtrace,stage=ingest}"]
+        ["trace_total_count=2 @30000000000 {data_type=tracing,source=ddtrace,stage=ingest}"]
     );
     assert_eq!(m.drain(60 * S - 1, false), None);
     assert_eq!(
@@ -306,11 +309,11 @@ fn negative_times_align_to_windows_below_zero() {
     m.on_ingest(&trace(-10 * S - 1), false, 0, all(DataType::Tracing));
     assert_eq!(
         render(m.drain(-10 * S, false)),
-        ["trace_total_count=1 @-10000000000 {data_type=tracing,source=ddtrace,stage=ingest}"]
+        ["trace_total_count=2 @-10000000000 {data_type=tracing,source=ddtrace,stage=ingest}"]
     );
     assert_eq!(
         render(m.drain(0, false)),
-        ["trace_total_count=2 @0 {data_type=tracing,source=ddtrace,stage=ingest}"]
+        ["trace_total_count=1 @0 {data_type=tracing,source=ddtrace,stage=ingest}"]
     );
     assert!(m.is_empty());
 }

@@ -627,8 +627,14 @@ impl Processor {
         } else {
             None
         };
+        // The `pipeline` tag is this engine's addition; the reference's points have none.
+        let tag = if self.opts.compat.is_reference() {
+            ""
+        } else {
+            why
+        };
         let mut m = tenant.metrics.lock();
-        m.builtin.on_decision(&sample, kept, why, duration, enabled);
+        m.builtin.on_decision(&sample, kept, tag, duration, enabled);
         let t: &mut Tally = m.by_pipeline.entry((dt, why.to_string())).or_default();
         if kept {
             t.kept += 1;

@@ -197,11 +197,14 @@ impl Builtin {
     }
 }
 
-/// The end of the window holding `time_ns`, or `None` if it does not fit in `i64`.
+/// The end of the window holding `time_ns`, or `None` if it does not fit in `i64`. Windows
+/// are `(end - window, end]`: a time exactly on a boundary belongs to the window that ends
+/// there, as in the reference engine (docs/protocol.md, "Metrics").
 fn window_end(time_ns: i64, window_ns: i64) -> Option<i64> {
-    time_ns
-        .checked_sub(time_ns.rem_euclid(window_ns))?
-        .checked_add(window_ns)
+    match time_ns.rem_euclid(window_ns) {
+        0 => Some(time_ns),
+        rem => time_ns.checked_sub(rem)?.checked_add(window_ns),
+    }
 }
 
 /// One value to accumulate.
@@ -477,15 +480,19 @@ mod tests {
 
     #[test]
     fn window_end_aligns_and_never_overflows() {
-        assert_eq!(window_end(0, 10), Some(10));
+        assert_eq!(window_end(0, 10), Some(0));
+        assert_eq!(window_end(1, 10), Some(10));
         assert_eq!(window_end(9, 10), Some(10));
-        assert_eq!(window_end(10, 10), Some(20));
+        // On a boundary: the window that ends there (the reference's rule).
+        assert_eq!(window_end(10, 10), Some(10));
+        assert_eq!(window_end(11, 10), Some(20));
         assert_eq!(window_end(-1, 10), Some(0));
-        assert_eq!(window_end(-10, 10), Some(0));
+        assert_eq!(window_end(-10, 10), Some(-10));
         assert_eq!(window_end(-11, 10), Some(-10));
         assert_eq!(window_end(i64::MAX, 10), None);
         assert_eq!(window_end(i64::MIN, 10), None);
-        assert_eq!(window_end(i64::MIN, 2), Some(i64::MIN + 2));
+        assert_eq!(window_end(i64::MIN, 2), Some(i64::MIN));
+        assert_eq!(window_end(i64::MIN + 1, 2), Some(i64::MIN + 2));
         assert_eq!(window_end(5, i64::MAX), Some(i64::MAX));
     }
 
