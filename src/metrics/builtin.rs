@@ -1,9 +1,10 @@
 //! The built-in `tail_sampling` metrics of one token: counters and the `trace_duration`
 //! histogram, accumulated per time window and drained as points once a window has ended.
 //!
-//! A record at time `t` belongs to the window `[floor(t / w) * w, floor(t / w) * w + w)`, so a
-//! record exactly on a boundary opens the next window; its points carry the window end as
-//! time. Records of one window with the same metric and tags are summed into one point.
+//! A record at time `t` belongs to the window `(end - w, end]` whose `end` is the smallest
+//! multiple of `w` at or after `t`, so a record exactly on a boundary belongs to the window that
+//! ends there (as in the reference engine); its points carry the window end as time. Records of
+//! one window with the same metric and tags are summed into one point.
 //!
 //! Recording is cheap: the window is found once per call, its `source`, `group_key` and
 //! `pipeline` strings are interned per window (no allocation once seen), and a series is keyed
