@@ -1,7 +1,7 @@
 /*
  * tailsampling: an embeddable tail-sampling engine for traces, logs and RUM sessions,
  * wire-compatible with Guance Dataway's tail-sampling APIs. This header is the C reference
- * manual; DESIGN.md §3 is the contract it implements.
+ * manual; docs/architecture.md, "The C ABI", is the contract it implements.
  *
  * Link: the static library libtailsampling.a plus the system libraries `pkg-config --libs
  * --static tailsampling` prints (on Linux/glibc: -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc).
@@ -319,11 +319,13 @@ const char *ts_error_message(const struct ts_error *e);
 void ts_error_free(struct ts_error *e);
 
 /**
- * Creates a processor from the options JSON object `options_json[0..len]` (DESIGN.md §3:
- * `clock`, `shards`, `pending_max_packets`, `pending_max_bytes`, `pending_max_age`,
- * `memory_limit_bytes`, `token_memory_share`, `max_packet_bytes`, `max_batch_bytes`,
- * `decision_cache_size`, `decision_cache_ttl`, `late_data`, `default_ttl`,
- * `metrics_window`, …; all optional). `(NULL, 0)` or blank text means all defaults.
+ * Creates a processor from the options JSON object `options_json[0..len]`
+ * (docs/architecture.md, "The C ABI": `clock`, `shards`, `pending_max_packets`,
+ * `pending_max_bytes`, `pending_max_age`, `memory_limit_bytes`, `token_memory_share`,
+ * `max_packet_bytes`, `max_group_bytes`, `max_decompressed_bytes`, `max_batch_bytes`,
+ * `decision_cache_size`, `decision_cache_ttl`, `late_data`, `compat`, `default_ttl`,
+ * `metrics_window`, `default_token`; all optional). `(NULL, 0)` or blank text means all
+ * defaults.
  *
  * On success, `*out` receives the new processor, which the caller owns and frees with
  * `ts_processor_free`. `out` must not be NULL. `options_json` is only borrowed for the call.

@@ -1,9 +1,9 @@
-//! Model-based test: a deliberately simple model of the engine (REFERENCE.md §2–§7 and the
-//! DESIGN.md deviations, written as plainly as possible: HashMaps and Vecs, no wheel, no
-//! shards, no budgets) and the real engine are fed the same random sequences of config
-//! changes, packets (random spans, errors, zstd or not), clock steps, polls and flushes.
-//! Decisions, delivered points and metric sums must be identical, and the conservation
-//! identity must hold after every step.
+//! Model-based test: a deliberately simple model of the engine (docs/protocol.md, from
+//! "Configuration" to "Metrics", and its deviations, written as plainly as possible: HashMaps and
+//! Vecs, no wheel, no shards, no budgets) and the real engine are fed the same random sequences of
+//! config changes, packets (random spans, errors, zstd or not), clock steps, polls and flushes.
+//! Decisions, delivered points and metric sums must be identical, and the conservation identity
+//! must hold after every step.
 
 mod common;
 

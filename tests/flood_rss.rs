@@ -11,12 +11,12 @@
 //! - the resident set (`VmRSS` from /proc/self/status, sampled while flooding, and `VmHWM`,
 //!   reset before the flood where the kernel allows it) grows by at most the budget plus 10%.
 //!
-//! RSS also counts the allocator's own overhead. With glibc this test pins the mmap threshold
-//! at 32 KiB (`mallopt`), so that freed payload buffers go back to the kernel; with glibc's
-//! defaults, per-thread arenas keep freed payload memory resident (RELIABILITY.md has the
-//! figures). Kept data waiting for `poll_kept` is outside the budget (DESIGN.md §2 budgets
-//! what is buffered), so the flood keeps few groups (one packet in 256 is an error) and
-//! polls continuously.
+//! RSS also counts the allocator's own overhead. With glibc this test pins the mmap threshold at 32
+//! KiB (`mallopt`), so that freed payload buffers go back to the kernel; with glibc's defaults,
+//! per-thread arenas keep freed payload memory resident (RELIABILITY.md has the figures). Kept data
+//! waiting for `poll_kept` is outside the budget (docs/architecture.md, "Engine semantics": the
+//! budget covers what is buffered), so the flood keeps few groups (one packet in 256 is an error)
+//! and polls continuously.
 #![cfg(target_os = "linux")]
 
 mod common;

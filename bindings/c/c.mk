@@ -1,5 +1,5 @@
-# The C ABI (DESIGN.md §3): the header, the static library and its pkg-config file, and the C
-# tests. Included by the top-level Makefile.
+# The C ABI (docs/architecture.md, "The C ABI"): the header, the static library and its pkg-config
+# file, and the C tests. Included by the top-level Makefile.
 #
 #   make header                   regenerate include/tailsampling.h (commit it)
 #   make install PREFIX=/opt/ts   install the header, libtailsampling.a, tailsampling.pc

@@ -90,8 +90,8 @@ type Options struct {
 	DefaultToken string
 }
 
-// MarshalJSON encodes the options as the engine's options JSON object (DESIGN.md §3),
-// leaving out zero fields; durations become Go duration strings ("10m0s").
+// MarshalJSON encodes the options as the engine's options JSON object (docs/architecture.md, "The C
+// ABI"), leaving out zero fields; durations become Go duration strings ("10m0s").
 func (o Options) MarshalJSON() ([]byte, error) {
 	m := map[string]any{}
 	put := func(name string, v any, zero bool) {

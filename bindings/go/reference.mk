@@ -3,8 +3,8 @@
 # (bindings/go/benchcompare). Included by the top-level Makefile, after bindings/go/go.mk.
 #
 # Their committed go.mod files keep the ordinary requirement, which builds anywhere the module
-# proxy serves cliutils. Where a local copy of the module exists (REFERENCE_DIR, by default
-# ../shared/reference/cliutils next to this checkout), the go commands here run on a temporary
+# proxy serves cliutils. Where a local copy of the module exists (REFERENCE_DIR; its default,
+# below, is a copy next to this checkout), the go commands here run on a temporary
 # copy of the go.mod with a replace pointing at it (go's -modfile), made at run time; the other
 # dependencies come from the module proxy as usual.
 

@@ -1,6 +1,6 @@
-//! Sampling configuration (REFERENCE.md §2): the JSON a Datakit or a user posts per token,
-//! parsed, validated with JSON-path diagnostics, and compiled into the typed [`Config`] the
-//! engine decides with.
+//! Sampling configuration (docs/protocol.md, "Configuration"): the JSON a Datakit or a user posts
+//! per token, parsed, validated with JSON-path diagnostics, and compiled into the typed [`Config`]
+//! the engine decides with.
 
 mod diag;
 mod duration;

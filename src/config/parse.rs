@@ -227,10 +227,10 @@ impl Parser {
     }
 
     /// A section's `data_ttl`. The reference keeps whole seconds (it truncates) and accepts a
-    /// negative or sub-second TTL, after which it drops every packet of the section at
-    /// ingest; under [`Compat::Reference`] so does this engine (`Some(ZERO)`, see
-    /// [`Section::data_ttl`]). By default a fraction is rounded up by the engine and a negative
-    /// TTL means the default (docs/protocol.md §9, D5 and D6). Either way with a warning.
+    /// negative or sub-second TTL, after which it drops every packet of the section at ingest;
+    /// under [`Compat::Reference`] so does this engine (`Some(ZERO)`, see [`Section::data_ttl`]).
+    /// By default a fraction is rounded up by the engine and a negative TTL means the default
+    /// (docs/protocol.md, "Deviations", D6 and D7). Either way with a warning.
     fn ttl(&mut self, path: &str, v: Option<&Value>) -> Option<Duration> {
         let reference = self.compat.is_reference();
         let ttl = match v? {

@@ -71,7 +71,7 @@ impl DataType {
     }
 }
 
-/// A built-in metric (REFERENCE.md §6).
+/// A built-in metric (docs/protocol.md, "Metrics").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BuiltinMetric {
     /// `trace_total_count`: +1 per ingested trace packet.

@@ -1,6 +1,6 @@
-//! The decision of one group (REFERENCE.md §4): walk its points once, evaluating the compiled
-//! conditions of the pipelines that could still decide; the first matched pipeline in config
-//! order decides. A payload that fails to decode is never delivered.
+//! The decision of one group (docs/protocol.md, "Decision"): walk its points once, evaluating the
+//! compiled conditions of the pipelines that could still decide; the first matched pipeline in
+//! config order decides. A payload that fails to decode is never delivered.
 
 use super::group::Segment;
 use crate::config::{Dimension, MergedKeys};

@@ -1,5 +1,5 @@
 //! The bounded memory of recent decisions (count and TTL), so late packets of a decided group
-//! follow its decision instead of starting a new group (DESIGN.md §2, a deviation).
+//! follow its decision instead of starting a new group (docs/protocol.md, "Deviations", D1).
 
 use std::collections::{HashMap, VecDeque};
 

@@ -1,5 +1,5 @@
 //! Statuses and errors of the engine's operations. The numeric values are the C ABI's
-//! `ts_status` (DESIGN.md §3) and are never renumbered.
+//! `ts_status` (docs/architecture.md, "The C ABI") and are never renumbered.
 
 use std::fmt;
 

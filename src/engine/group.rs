@@ -1,5 +1,5 @@
-//! A buffered group: the merged header of its packets (REFERENCE.md §3) and its payload
-//! segments, kept as received (zstd segments stay compressed until the decision).
+//! A buffered group: the merged header of its packets (docs/protocol.md, "Grouping and time") and
+//! its payload segments, kept as received (zstd segments stay compressed until the decision).
 
 use std::sync::Arc;
 
@@ -46,8 +46,8 @@ pub(crate) fn inflated_len(p: &PacketRef<'_>) -> usize {
     })
 }
 
-/// The time a packet's or group's metric records are bucketed by (REFERENCE.md §6): the max
-/// point time, else the trace end, else now.
+/// The time a packet's or group's metric records are bucketed by (docs/protocol.md, "Metrics"): the
+/// max point time, else the trace end, else now.
 pub(crate) fn metric_time(max_point_time_ns: i64, end_ns: i64, now_ns: i64) -> i64 {
     if max_point_time_ns > 0 {
         max_point_time_ns

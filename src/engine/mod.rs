@@ -1,7 +1,7 @@
-//! The engine (DESIGN.md §2): groups packets by key across locked shards, waits out each
-//! group's sliding TTL on a timing wheel, decides, and hands kept payloads and metrics to the
-//! host as deliveries. Packets without a config wait in the pending cache; a memory budget
-//! with per-token shares bounds what is held; every accepted packet is accounted for.
+//! The engine (docs/architecture.md, "Engine semantics"): groups packets by key across locked
+//! shards, waits out each group's sliding TTL on a timing wheel, decides, and hands kept payloads
+//! and metrics to the host as deliveries. Packets without a config wait in the pending cache; a
+//! memory budget with per-token shares bounds what is held; every accepted packet is accounted for.
 //!
 //! The engine starts no threads and calls nothing back: the host calls [`Processor::ingest`],
 //! [`Processor::poll_kept`], [`Processor::poll_metrics`] and the rest, from any threads.
@@ -174,8 +174,8 @@ impl Processor {
         }
     }
 
-    /// A processor from an options JSON object (DESIGN.md §3); unknown options are
-    /// [`Status::InvalidArgument`] errors naming the option.
+    /// A processor from an options JSON object (docs/architecture.md, "The C ABI"); unknown options
+    /// are [`Status::InvalidArgument`] errors naming the option.
     pub fn from_options_json(json: &[u8]) -> Result<Self, Error> {
         let opts =
             Options::from_json(json).map_err(|e| Error::new(Status::InvalidArgument, e.0))?;
@@ -218,7 +218,7 @@ impl Processor {
     /// [`Processor::set_config`], also returning the config's warnings: constructs the
     /// reference accepts that probably do not do what was meant, or that evaluate differently
     /// in this engine's default mode, each with what the reference does and what this engine
-    /// does (docs/protocol.md §9). The stats keep the warnings of the config in force.
+    /// does (docs/protocol.md, "Deviations"). The stats keep the warnings of the config in force.
     ///
     /// As in the reference, a config with the `version` of the one in force is ignored
     /// without being validated: it is `Ok` even when invalid (its problems are then the
@@ -496,7 +496,8 @@ impl Processor {
         }) {
             Some(ttl) => ttl,
             None => {
-                // As the reference: counted at ingest, then dropped (docs/protocol.md §9, D5).
+                // As the reference: counted at ingest, then dropped (docs/protocol.md,
+                // "Deviations", D6 and D7).
                 self.release(tenant, cost + GROUP_OVERHEAD);
                 c.dropped(Reason::InvalidTtl, 1);
                 return Ok(());
@@ -539,7 +540,7 @@ impl Processor {
         let (deadline, too_big) = (group.deadline, group.bytes.max(group.inflated) > max);
         // A new group gets its wheel entry; an open one gets an earlier entry when a shorter
         // TTL (a new config version) brings its deadline before the one it follows, as the
-        // reference re-slots a group on every packet (docs/protocol.md §3).
+        // reference re-slots a group on every packet (docs/protocol.md, "Grouping and time").
         let reschedule = new_group || deadline < group.scheduled;
         add(&c.buffered_packets, 1);
         add(&c.buffered_bytes, p.points_payload.len() as u64);
@@ -655,7 +656,8 @@ impl Processor {
         sub(&c.buffered_bytes, g.bytes as u64);
         let config = tenant.config();
         let section = config.as_ref().and_then(|c| c.section(g.data_type));
-        // A group key without a dimension has no pipelines: nothing matches (REFERENCE.md §4).
+        // A group key without a dimension has no pipelines: nothing matches (docs/protocol.md,
+        // "Decision").
         let dimension = section.map(|s| {
             s.dimension_for(g.data_type, &g.header.group_key)
                 .unwrap_or(&NO_DIMENSION)

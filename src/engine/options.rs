@@ -1,5 +1,6 @@
-//! Processor options: the JSON object a host passes at creation (DESIGN.md §3), with defaults.
-//! Unknown options are errors naming the option, so a typo never silently falls back.
+//! Processor options: the JSON object a host passes at creation (docs/architecture.md, "The C
+//! ABI"), with defaults. Unknown options are errors naming the option, so a typo never silently
+//! falls back.
 
 use std::time::Duration;
 

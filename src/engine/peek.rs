@@ -10,8 +10,8 @@ use crate::wire::{pick_key, PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
 /// What [`peek_packet`] reads of a `DataPacket`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PacketInfo {
-    /// The `Guance-Pick-Key` Datakit sends with the packet (REFERENCE.md §1): `group_id_hash`
-    /// for traces, the group's map key for logging and RUM. A proxy routes to
+    /// The `Guance-Pick-Key` Datakit sends with the packet (docs/protocol.md, "Wire format"):
+    /// `group_id_hash` for traces, the group's map key for logging and RUM. A proxy routes to
     /// `backends[pick_key % n]`, so every packet of a group meets on one backend.
     pub pick_key: u64,
     /// `payload_compression`: 0 raw, 1 zstd (an API that takes only raw payloads, such as

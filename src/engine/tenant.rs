@@ -12,7 +12,8 @@ use crate::config::{Config, DataType, Diagnostic};
 use crate::metrics::Builtin;
 use crate::schema::Observed;
 
-/// Why packets were dropped; each is counted separately (conservation, DESIGN.md §2).
+/// Why packets were dropped; each is counted separately (conservation, docs/architecture.md,
+/// "Engine semantics").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Reason {
     /// A matched pipeline dropped the group (drop action or not sampled).

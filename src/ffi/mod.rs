@@ -1,10 +1,10 @@
-//! The C ABI (DESIGN.md §3, `include/tailsampling.h`): the only `extern "C"` code of the
-//! crate. Every export is `ts_`-prefixed, runs behind `boundary!` (a panic becomes
+//! The C ABI (docs/architecture.md, "The C ABI"; `include/tailsampling.h`): the only `extern "C"`
+//! code of the crate. Every export is `ts_`-prefixed, runs behind `boundary!` (a panic becomes
 //! `TS_PANIC` and poisons the processor; later calls on it return `TS_POISONED`), takes its
-//! nullable pointers as `Option<&T>` / `Option<NonNull<T>>` and its byte inputs as
-//! `(pointer, length)` pairs read through `args` (`(NULL, 0)` is empty, `(NULL, n > 0)` is
-//! `TS_INVALID_ARGUMENT`, tokens must be UTF-8). Outputs are written only on success; errors
-//! travel through an optional `ts_error **` out-parameter, never a thread-local.
+//! nullable pointers as `Option<&T>` / `Option<NonNull<T>>` and its byte inputs as `(pointer,
+//! length)` pairs read through `args` (`(NULL, 0)` is empty, `(NULL, n > 0)` is
+//! `TS_INVALID_ARGUMENT`, tokens must be UTF-8). Outputs are written only on success; errors travel
+//! through an optional `ts_error **` out-parameter, never a thread-local.
 //!
 //! The doc comments of the exports are the C reference manual: cbindgen copies them into
 //! the header, so they speak C.

@@ -26,11 +26,13 @@ const _: () = {
     assert_send_sync::<ts_processor>();
 };
 
-/// Creates a processor from the options JSON object `options_json[0..len]` (DESIGN.md §3:
-/// `clock`, `shards`, `pending_max_packets`, `pending_max_bytes`, `pending_max_age`,
-/// `memory_limit_bytes`, `token_memory_share`, `max_packet_bytes`, `max_batch_bytes`,
-/// `decision_cache_size`, `decision_cache_ttl`, `late_data`, `default_ttl`,
-/// `metrics_window`, …; all optional). `(NULL, 0)` or blank text means all defaults.
+/// Creates a processor from the options JSON object `options_json[0..len]`
+/// (docs/architecture.md, "The C ABI": `clock`, `shards`, `pending_max_packets`,
+/// `pending_max_bytes`, `pending_max_age`, `memory_limit_bytes`, `token_memory_share`,
+/// `max_packet_bytes`, `max_group_bytes`, `max_decompressed_bytes`, `max_batch_bytes`,
+/// `decision_cache_size`, `decision_cache_ttl`, `late_data`, `compat`, `default_ttl`,
+/// `metrics_window`, `default_token`; all optional). `(NULL, 0)` or blank text means all
+/// defaults.
 ///
 /// On success, `*out` receives the new processor, which the caller owns and frees with
 /// `ts_processor_free`. `out` must not be NULL. `options_json` is only borrowed for the call.

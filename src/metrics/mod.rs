@@ -1,7 +1,7 @@
-//! Metrics the engine reports (REFERENCE.md §6, DESIGN.md §2 "Metrics"): the built-in
-//! `tail_sampling` metrics of one token, bucketed into time windows ([`Builtin`]), and
-//! Dataway's own runtime counters, reset after each report ([`Runtime`]). Both drain into a
-//! serialized `PBPoints` body ready for `/v1/write/metric`, with its point count.
+//! Metrics the engine reports (docs/protocol.md, "Metrics"; docs/architecture.md, "Engine
+//! semantics"): the built-in `tail_sampling` metrics of one token, bucketed into time windows
+//! ([`Builtin`]), and Dataway's own runtime counters, reset after each report ([`Runtime`]). Both
+//! drain into a serialized `PBPoints` body ready for `/v1/write/metric`, with its point count.
 //!
 //! Every point has one float field named after the metric and its tags sorted by key.
 //! Built-in points carry `stage`, `data_type`, `decision` (stage `decision` only), `source` and

@@ -1,4 +1,5 @@
-//! Rule checking (DESIGN.md §5): declared schemas and the checks of a config against them.
+//! Rule checking (docs/architecture.md, "Rule checking"): declared schemas and the checks of a
+//! config against them.
 //!
 //! A [`Schema`] declares, per data type, the fields points carry and their [`FieldType`]: as
 //! JSON (`{"tracing": {"status": "tag", "duration": "int"}}`) or as SQL `CREATE TABLE`

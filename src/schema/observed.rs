@@ -1,7 +1,7 @@
-//! Live drift (DESIGN.md §5): per token and data type, the keys and value types the engine
-//! saw in decided groups (bounded), and the drift of a config against them — keys a pipeline
-//! references that were never observed (the renamed column), and keys observed only with types
-//! the condition can never compare true against under strict typing.
+//! Live drift (docs/architecture.md, "Rule checking"): per token and data type, the keys and value
+//! types the engine saw in decided groups (bounded), and the drift of a config against them — keys
+//! a pipeline references that were never observed (the renamed column), and keys observed only with
+//! types the condition can never compare true against under strict typing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

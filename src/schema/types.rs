@@ -6,7 +6,8 @@ use std::fmt;
 
 use crate::config::DataType;
 
-/// The type of a field as the condition language sees it (REFERENCE.md §5, strict typing).
+/// The type of a field as the condition language sees it (docs/protocol.md, "Conditions", strict
+/// typing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FieldType {
     /// A tag (`is_tag`, value in `s`): compares as a string.

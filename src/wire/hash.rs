@@ -1,5 +1,6 @@
-//! The group hashes of REFERENCE.md §1 and §3, bit-for-bit with the reference: FNV-1a 64 of the
-//! group id, XXH64, `HashCombine`, `HashToken`, the proxy pick key and the engine's group map key.
+//! The group hashes (docs/protocol.md, "Wire format"), bit-for-bit with the reference: FNV-1a 64 of
+//! the group id, XXH64, `HashCombine`, `HashToken`, the proxy pick key and the engine's group map
+//! key.
 
 /// The `data_type` of traces, whose pick key is the bare `group_id_hash`.
 pub const TRACING: &str = "tracing";
@@ -97,7 +98,7 @@ mod tests {
     }
 
     // Expected values below were computed independently (a from-scratch Python XXH64 checked
-    // against the vectors above, and the formulas of REFERENCE.md §1).
+    // against the vectors above, and the formulas of docs/protocol.md, "Wire format").
     #[test]
     fn token_and_group_keys() {
         let trace = fnv1a64(b"4bf92f3577b34da6a3ce929d0e0e4736");

@@ -1,5 +1,5 @@
-//! The wire format (REFERENCE.md §1): `DataPacket` decode/encode, the zero-copy `PBPoints`
-//! walker, zstd payloads and the group hashes; and, for tools and tests, [`pack`] (owned
+//! The wire format (docs/protocol.md, "Wire format"): `DataPacket` decode/encode, the zero-copy
+//! `PBPoints` walker, zstd payloads and the group hashes; and, for tools and tests, [`pack`] (owned
 //! [`Point`]s → `DataPacket`s as Datakit builds them) and the capture file format
 //! ([`CaptureWriter`], [`CaptureReader`]).
 //!

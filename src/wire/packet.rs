@@ -1,5 +1,6 @@
-//! [`PacketRef`]: a `DataPacket` (REFERENCE.md §1) decoded without allocating, its strings and
-//! payload borrowed from the request body; conversion to and from the prost type, and encoding.
+//! [`PacketRef`]: a `DataPacket` (docs/protocol.md, "Wire format") decoded without allocating, its
+//! strings and payload borrowed from the request body; conversion to and from the prost type, and
+//! encoding.
 
 use std::borrow::Cow;
 

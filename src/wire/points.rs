@@ -1,6 +1,7 @@
-//! The zero-copy, zero-allocation walker over `point.PBPoints` bytes (REFERENCE.md §1):
-//! [`Points`] yields [`PointRef`]s, whose [`fields`](PointRef::fields) yield [`FieldRef`]s with
-//! typed [`Value`]s borrowed from the payload; [`count_points`] validates a whole payload.
+//! The zero-copy, zero-allocation walker over `point.PBPoints` bytes (docs/protocol.md, "Wire
+//! format"): [`Points`] yields [`PointRef`]s, whose [`fields`](PointRef::fields) yield
+//! [`FieldRef`]s with typed [`Value`]s borrowed from the payload; [`count_points`] validates a
+//! whole payload.
 //!
 //! Protobuf semantics apply: fields may come in any order (a point's `time` may follow its
 //! fields, `is_tag` may follow `s`), the last occurrence of a field wins, a later member of the

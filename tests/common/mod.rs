@@ -109,7 +109,7 @@ pub const TRACE_CONFIG: &str = r#"{"version": 1, "trace": {"data_ttl": "10s", "p
     {"name": "keep-slow", "type": "condition", "condition": "{ duration > 1000000 }", "action": "keep"}
 ]}}"#;
 
-/// The configuration example of REFERENCE.md §2, with every section.
+/// A configuration with every section (docs/protocol.md, "Configuration").
 pub const REFERENCE_EXAMPLE: &str = r#"{"version": 2,
  "trace":   {"version": 1, "data_ttl": "5m", "group_key": "trace_id",
              "pipelines": [{"name": "keep-errors", "type": "condition", "condition": "{ status = \"error\" }", "action": "keep"},

@@ -349,7 +349,8 @@ static void test_peek_packet(void) {
   pb_buf trace = {0}, anon = {0};
   const char garbage[] = "\x0a\xff\xff";
 
-  /* A trace's pick key is its group_id_hash, FNV-1a 64 of the trace id (REFERENCE.md §1). */
+  /* A trace's pick key is its group_id_hash, FNV-1a 64 of the trace id (docs/protocol.md,
+   * "Wire format"). */
   pb_trace(&trace, "tkn", "4bf92f3577b34da6a3ce929d0e0e4736", "ok");
   pb_trace(&anon, NULL, "t", "ok");
   CHECK_ERR(ts_peek_packet("tkn", 3, trace.data, trace.len, &info, &err), &err, TS_OK, NULL);

@@ -374,7 +374,7 @@ func parent(o *options) error {
 		return err
 	}
 	diff := compare(mdl.kept, oursAllKeys)
-	say("  ours (all data) vs the reference semantics (REFERENCE.md §3-4, computed directly, same clock, late data = new group):")
+	say("  ours (all data) vs the reference semantics (docs/protocol.md, 'Grouping and time' and 'Decision', computed directly, same clock, late data = new group):")
 	say("    expected %d kept points in %d of %d groups; ours kept %d points in %d of %d groups: %s",
 		len(mdl.kept), mdl.keptGroups, mdl.groups, len(oursAllKeys), oursAll.KeptGroups, oursAll.Groups, diff.summary())
 	for _, k := range diff.examples(3) {

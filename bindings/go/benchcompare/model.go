@@ -1,13 +1,13 @@
 package main
 
-// The kept set the reference semantics give (REFERENCE.md §3–4), computed directly: no engine,
-// the same clock as the harness. A group is (token, data type, group key, group id); it
-// expires ttl seconds after its last packet (sliding, 1-second resolution: a packet ingested in
-// second s expires at the poll of second s+ttl, like the reference's time wheel advanced once
-// per second); a packet of an expired group starts a new group (the reference's late data,
-// Options.LateData "new_group" in our engine). A group is kept if a point matches one of the
-// config's keep conditions (cond.go: each condition on one point), else iff group_id_hash %
-// 10000 < floor(rate * 10000).
+// The kept set the reference semantics give (docs/protocol.md, "Grouping and time" and "Decision"),
+// computed directly: no engine, the same clock as the harness. A group is (token, data type, group
+// key, group id); it expires ttl seconds after its last packet (sliding, 1-second resolution: a
+// packet ingested in second s expires at the poll of second s+ttl, like the reference's time wheel
+// advanced once per second); a packet of an expired group starts a new group (the reference's late
+// data, Options.LateData "new_group" in our engine). A group is kept if a point matches one of the
+// config's keep conditions (cond.go: each condition on one point), else iff group_id_hash % 10000 <
+// floor(rate * 10000).
 
 import "fmt"
 

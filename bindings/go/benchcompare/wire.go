@@ -1,7 +1,7 @@
 package main
 
-// Reading the benchmark's input outside the timed regions: the capture file, DataPacket headers
-// and PBPoints payloads (REFERENCE.md §1), with protowire instead of generated code.
+// Reading the benchmark's input outside the timed regions: the capture file, DataPacket headers and
+// PBPoints payloads (docs/protocol.md, "Wire format"), with protowire instead of generated code.
 
 import (
 	"bufio"

@@ -126,9 +126,9 @@ func worker(p *packet, workers int) int {
 	return int(p.h.groupIDHash % uint64(workers))
 }
 
-// samplingConfig is the part of the config (REFERENCE.md §2) the harness reads: the wait per
-// data type and the pipelines, which must be conditions with action keep followed by one
-// probabilistic pipeline (the shape the model reproduces; OpenTelemetry's policies take only
+// samplingConfig is the part of the config (docs/protocol.md, "Configuration") the harness reads:
+// the wait per data type and the pipelines, which must be conditions with action keep followed by
+// one probabilistic pipeline (the shape the model reproduces; OpenTelemetry's policies take only
 // the shape [keep { status = "error" }, probabilistic]).
 type samplingConfig struct {
 	path  string

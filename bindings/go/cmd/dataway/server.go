@@ -17,7 +17,7 @@ import (
 	ts "github.com/tailsampling/tailsampling-go"
 )
 
-// The Dataway tail-sampling APIs and headers (REFERENCE.md §1).
+// The Dataway tail-sampling APIs and headers (docs/protocol.md, "HTTP").
 const (
 	apiV1             = "/v1/tail_sampling"
 	apiV2             = "/v1/tail_sampling_v2"
