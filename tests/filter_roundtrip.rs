@@ -11,6 +11,8 @@ use tailsampling::filter::{
     parse, Block, CmpOp, Compare, Condition, Expr, ExprKind, InList, Key, Literal, LiteralValue,
     MatchList, Operand, Pattern, Program, RegexEq, Span,
 };
+use tailsampling::wire::Value;
+use tailsampling::Compat;
 
 fn expr(kind: ExprKind) -> Expr {
     Expr {
@@ -177,6 +179,14 @@ const VOCABULARY: &[&str] = &[
     "'unterminated",
     "`(`",
     "`[z-a]`",
+    "+",
+    "*",
+    "/",
+    "%",
+    "^",
+    "f(",
+    "0",
+    "b",
 ];
 
 proptest! {
@@ -200,11 +210,23 @@ proptest! {
         words in vec(proptest::sample::select(VOCABULARY), 0..40)
     ) {
         let src = words.concat();
-        if let Ok(cond) = Condition::compile(&src) {
-            let _ = cond.eval_fields(&[]);
+        for compat in [Compat::Default, Compat::Reference] {
+            let Ok(cond) = Condition::compile_with(&src, compat) else {
+                continue;
+            };
             let printed = cond.program().to_string();
             let reparsed = parse(&printed).map_err(|e| TestCaseError::fail(format!("{printed}: {e}")))?;
-            prop_assert_eq!(reparsed.to_string(), printed);
+            prop_assert_eq!(&reparsed.to_string(), &printed);
+            // The print means the same as the source.
+            let again = Condition::compile_with(&printed, compat)
+                .map_err(|e| TestCaseError::fail(format!("{printed}: {e}")))?;
+            for fields in [
+                &[][..],
+                &[(&b"a"[..], Value::Int(1)), (b"b", Value::Str(b"x"))][..],
+                &[(&b"a"[..], Value::Tag(b"x")), (b"b.c", Value::Int(1))][..],
+            ] {
+                prop_assert_eq!(cond.eval_fields(fields), again.eval_fields(fields), "{}", printed);
+            }
         }
     }
 }

@@ -30,6 +30,7 @@ fn literals(program: &Program) -> Vec<Value<'_>> {
             ExprKind::Match(m) => {
                 out.extend(m.patterns.iter().map(|p| Value::Str(p.regex.as_bytes())))
             }
+            ExprKind::NeverTrue(_) => {}
         }
     }
     let mut out = Vec::new();

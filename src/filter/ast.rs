@@ -94,15 +94,16 @@ pub enum ExprKind {
     In(InList),
     /// `key MATCH [...]` or `key NOTMATCH [...]`.
     Match(MatchList),
-    /// A comparison the reference engine accepts but can never evaluate to true (a dotted
-    /// name, a key name on the right, `re(...)` after an ordering): false here too.
+    /// An expression the reference engine accepts but can never evaluate to true (a dotted
+    /// name, a key name on the right, `re(...)` after an ordering, arithmetic, a call, ...):
+    /// false here too.
     NeverTrue(NeverTrue),
 }
 
-/// A comparison that parses (because the reference engine parses it) and is never true.
+/// An expression that parses (because the reference engine parses it) and is never true.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NeverTrue {
-    /// The comparison as written.
+    /// The expression as written.
     pub text: String,
     /// Why it never matches, for the warning.
     pub why: NeverTrueWhy,
@@ -119,6 +120,14 @@ pub enum NeverTrueWhy {
     KeyOnRight(String),
     /// `re(...)` after `<`, `<=`, `>` or `>=`.
     RegexOrdering(CmpOp),
+    /// An operand that is neither a key nor a value (a function call, `*`, parentheses, a
+    /// nested comparison), as written.
+    NotAValue(String),
+    /// Arithmetic (`+ - * / % ^`) where a condition belongs.
+    Arithmetic,
+    /// `AND`/`OR` with an operand that is not a condition (`a AND b`), or parentheses around
+    /// a bare operand (`(a)`).
+    NotACondition,
 }
 
 /// A comparison with a literal: `status = "error"`, `duration > 1000`, `1 = 1`.

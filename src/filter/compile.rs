@@ -306,6 +306,27 @@ impl<'a> Lowering<'a> {
                         format!("`re(...)` after `{}` never matches", op.as_str()),
                         "only `=` and `!=` take a regex".to_owned(),
                     ),
+                    NeverTrueWhy::NotAValue(operand) => (
+                        format!(
+                            "`{operand}` is neither a key nor a value: `{}` never matches",
+                            never.text
+                        ),
+                        "compare a key with a literal, e.g. `duration > 1000000`".to_owned(),
+                    ),
+                    NeverTrueWhy::Arithmetic => (
+                        format!("arithmetic never matches: `{}`", never.text),
+                        "compute the value and write it as a literal, e.g. `duration > 1000000`"
+                            .to_owned(),
+                    ),
+                    NeverTrueWhy::NotACondition => (
+                        format!(
+                            "`{}` joins or encloses something that is not a comparison: it never \
+                             matches",
+                            never.text
+                        ),
+                        "write a comparison on each side of AND and OR, e.g. `a = 1 AND b = 2`"
+                            .to_owned(),
+                    ),
                 };
                 let w = self
                     .warning(expr.span.start, message, "never true", "never true")

@@ -1,5 +1,5 @@
 //! The compiled form of a condition and its evaluation against one point: the exact
-//! comparison semantics of REFERENCE.md §5 (strict typing, nil, missing keys, lists,
+//! comparison semantics of docs/protocol.md, "Conditions" (strict typing, nil, missing keys, lists,
 //! regexes), without allocating.
 
 use std::cmp::Ordering;

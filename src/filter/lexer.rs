@@ -31,6 +31,9 @@ pub(crate) enum Tok {
     Re,
     Plus,
     Minus,
+    /// `*`, `/`, `%` or `^`: arithmetic, which the reference's grammar parses and never
+    /// evaluates to true (`+` and `-` are [`Tok::Plus`] and [`Tok::Minus`]).
+    Arith(u8),
     /// A bare identifier that is not a keyword.
     Name(String),
     /// `` `...` ``: a key name (the string of `` re(`...`) ``).
@@ -71,6 +74,7 @@ impl Tok {
             Tok::Re => "`re`",
             Tok::Plus => "`+`",
             Tok::Minus => "`-`",
+            Tok::Arith(op) => return format!("`{}`", *op as char),
             Tok::Name(name) => return format!("key name `{name}`"),
             Tok::Backquoted(name) => return format!("backquoted `{name}`"),
             Tok::Dotted(name) => return format!("dotted name `{name}`"),
@@ -224,6 +228,7 @@ impl<'s> Lexer<'s> {
             b';' => (Tok::Semi, 1),
             b'+' => (Tok::Plus, 1),
             b'-' => (Tok::Minus, 1),
+            b'*' | b'/' | b'%' | b'^' => (Tok::Arith(b), 1),
             b'=' if next == Some(b'=') => (Tok::EqEq, 2),
             b'=' => (Tok::Cmp(CmpOp::Eq), 1),
             b'!' if next == Some(b'=') => (Tok::Cmp(CmpOp::Ne), 2),
@@ -259,7 +264,6 @@ impl<'s> Lexer<'s> {
             '.' if self.peek(1).is_some_and(|b| b.is_ascii_digit()) => {
                 error.hint("write a leading zero, e.g. 0.5")
             }
-            '*' | '/' | '%' | '^' => error.hint("arithmetic is not supported"),
             c if !c.is_ascii() || c.is_alphanumeric() => error.hint(
                 "write a key with other characters in backquotes, e.g. `my-key`, and quote strings",
             ),
@@ -637,7 +641,7 @@ mod tests {
     #[test]
     fn operators_and_trivia() {
         assert_eq!(
-            toks("= != < <= > >= == , ; ( ) [ ] { } + - # comment\n=#x"),
+            toks("= != < <= > >= == , ; ( ) [ ] { } + - * / % ^ # comment\n=#x"),
             vec![
                 Tok::Cmp(CmpOp::Eq),
                 Tok::Cmp(CmpOp::Ne),
@@ -656,6 +660,10 @@ mod tests {
                 Tok::RBrace,
                 Tok::Plus,
                 Tok::Minus,
+                Tok::Arith(b'*'),
+                Tok::Arith(b'/'),
+                Tok::Arith(b'%'),
+                Tok::Arith(b'^'),
                 Tok::Cmp(CmpOp::Eq),
             ]
         );
@@ -665,7 +673,6 @@ mod tests {
             ("&", "&&"),
             ("|", "||"),
             (".5", "0.5"),
-            ("*", "arithmetic"),
             ("é", "backquotes"),
         ] {
             assert!(err(bad).hint.unwrap().contains(hint), "{bad}");

@@ -3,23 +3,27 @@
 //!
 //! ```text
 //! program  = [ block ] { ";" [ block ] }
-//! block    = "{" [ or ] { "," [ or ] } "}"
-//! or       = and { ("OR" | "||") and }
-//! and      = primary { ("AND" | "&&") primary }
-//! primary  = "(" or ")" | operand cmp-op (value | name) | operand cmp-op re | name list-op list
-//! operand  = name | value
+//! block    = "{" [ term ] { "," [ term ] } "}"
+//! term     = expr, not a bare operand
+//! expr     = expr binop expr | "(" expr ")" | name list-op list | operand
+//! binop    = "OR" | "||" | "AND" | "&&" | cmp-op | "+" | "-" | "*" | "/" | "%" | "^"
+//! operand  = name | value | re | call | "*"
 //! name     = identifier | backquoted | dotted
 //! value    = string | ["+" | "-"] number | true | false | nil
 //! re       = "re" "(" string | backquoted ")"
+//! call     = name "(" [ arg { "," arg } ] [ "," ] ")"     arg = expr | list
 //! list     = "[" [ (value | name) { "," (value | name) } ] "]"
 //! cmp-op   = "=" | "!=" | "<" | "<=" | ">" | ">="
 //! list-op  = "IN" | "NOTIN" | "MATCH" | "NOTMATCH"
 //! ```
 //!
-//! The grammar accepts what the reference engine's grammar accepts there, including what the
-//! reference then never evaluates to true: a dotted name, a name on the right of a comparison,
-//! `re(...)` after an ordering ([`ExprKind::NeverTrue`]); a name inside an `IN` list is left
-//! out of the list ([`Program::skipped`]); a leading empty statement is kept
+//! `binop` binds, loosest first: OR, AND, the comparisons, `+ -`, `* / %`, `^`; each is
+//! left-associative. This is the reference engine's expression grammar, so every condition it
+//! accepts is accepted here. What it accepts but never evaluates to true becomes an
+//! [`ExprKind::NeverTrue`]: a dotted name, a name or another non-value on the right of a
+//! comparison, `re(...)` after an ordering, arithmetic, function calls, `*`, a parenthesised
+//! operand, and `AND`/`OR` with an operand that is not a condition. A name inside an `IN` list
+//! is left out of the list ([`Program::skipped`]); a leading empty statement is kept
 //! ([`Program::leading_empty`]). The compiler turns each into a warning.
 
 use super::ast::{
@@ -68,21 +72,85 @@ struct Parser<'s> {
     skipped: Vec<Skipped>,
 }
 
-/// The left side of a comparison as written.
-enum Lhs {
-    Operand(Operand),
-    /// A dotted name: the comparison never matches.
-    Dotted(String),
+/// An expression of the reference's grammar as parsed, before it becomes part of the tree.
+/// Chains are flat (`a OR b OR c` is one node), so that no walk recurses along a chain.
+enum Raw {
+    /// A bare or backquoted name.
+    Name(Key),
+    /// A dotted name.
+    Dotted(Span),
+    Literal(Literal),
+    /// `re(...)`, with the span of the whole call.
+    Regex(Pattern, Span),
+    /// A function call or `*`: an operand that is neither a key nor a value.
+    Other(Span),
+    /// `key IN [...]` and the like, already in tree form.
+    List(Expr),
+    /// `( ... )`, with the span of the parentheses.
+    Paren(Box<Raw>, Span),
+    /// `lhs op rhs` between two operands.
+    Compare(CmpOp, Box<Raw>, Box<Raw>),
+    /// `a OR b OR ...` (`true`) or `a AND b AND ...` (`false`), left-associative.
+    Chain(bool, Vec<Raw>),
+    /// A binary expression the reference never evaluates to true: arithmetic, or a comparison
+    /// with an expression as an operand.
+    Never(Span, NeverTrueWhy),
 }
 
-/// The right side of a comparison as written, other than `re(...)`.
-enum Rhs {
-    Literal(Literal),
-    /// A name (bare, backquoted or dotted): the comparison never matches.
-    Name {
-        text: String,
-        dotted: bool,
-    },
+#[derive(Clone, Copy, PartialEq)]
+enum BinOp {
+    Or,
+    And,
+    Cmp(CmpOp),
+    Arith,
+}
+
+impl BinOp {
+    /// Its precedence: the higher, the tighter it binds.
+    fn precedence(self) -> u8 {
+        match self {
+            BinOp::Or => 1,
+            BinOp::And => 2,
+            BinOp::Cmp(_) => 3,
+            BinOp::Arith => 4,
+        }
+    }
+}
+
+impl Raw {
+    fn span(&self) -> Span {
+        match self {
+            Raw::Name(key) => key.span,
+            Raw::Literal(literal) => literal.span,
+            Raw::Dotted(span)
+            | Raw::Regex(_, span)
+            | Raw::Other(span)
+            | Raw::Paren(_, span)
+            | Raw::Never(span, _) => *span,
+            Raw::List(expr) => expr.span,
+            Raw::Compare(_, lhs, rhs) => lhs.span().to(rhs.span()),
+            Raw::Chain(_, items) => items[0].span().to(items[items.len() - 1].span()),
+        }
+    }
+
+    /// Whether the reference can evaluate it as a condition (its `Evaluable`: a binary
+    /// expression or parentheses).
+    fn is_condition(&self) -> bool {
+        !self.is_operand() || matches!(self, Raw::Paren(..))
+    }
+
+    /// Whether it is an operand rather than a binary expression.
+    fn is_operand(&self) -> bool {
+        matches!(
+            self,
+            Raw::Name(_)
+                | Raw::Dotted(_)
+                | Raw::Literal(_)
+                | Raw::Regex(..)
+                | Raw::Other(_)
+                | Raw::Paren(..)
+        )
+    }
 }
 
 impl Parser<'_> {
@@ -169,7 +237,7 @@ impl Parser<'_> {
                 }
                 Tok::Eof => return Err(self.unexpected("`}` to close the block")),
                 _ => {
-                    terms.push(self.or()?);
+                    terms.push(self.term()?);
                     if !matches!(self.token.tok, Tok::Comma | Tok::RBrace) {
                         return Err(self.unexpected("`,`, AND, OR or `}` after a comparison"));
                     }
@@ -178,72 +246,158 @@ impl Parser<'_> {
         }
     }
 
-    fn or(&mut self) -> Result<Expr, FilterError> {
-        self.chain(&Tok::Or, Self::and, ExprKind::Or)
+    /// One comma-separated term of a block: an expression that is not a bare operand (the
+    /// reference's grammar refuses those).
+    fn term(&mut self) -> Result<Expr, FilterError> {
+        let raw = self.expr(0)?;
+        if !raw.is_condition() {
+            return Err(
+                self.unexpected("a comparison operator (= != < <= > >= IN NOTIN MATCH NOTMATCH)")
+            );
+        }
+        Ok(self.condition(raw))
     }
 
-    fn and(&mut self) -> Result<Expr, FilterError> {
-        self.chain(&Tok::And, Self::primary, ExprKind::And)
+    /// An expression whose operators bind tighter than `min` (precedence climbing). Only
+    /// parentheses and calls recurse (bounded by [`MAX_DEPTH`]); the frames on that path are
+    /// kept small.
+    fn expr(&mut self, min: u8) -> Result<Raw, FilterError> {
+        let mut lhs = self.operand()?;
+        loop {
+            let op = match self.token.tok {
+                Tok::Or => BinOp::Or,
+                Tok::And => BinOp::And,
+                Tok::Cmp(op) => BinOp::Cmp(op),
+                Tok::Plus | Tok::Minus | Tok::Arith(_) => BinOp::Arith,
+                Tok::EqEq => {
+                    return Err(self
+                        .unexpected("a comparison operator")
+                        .hint("use `=` for equality"));
+                }
+                _ => return Ok(lhs),
+            };
+            if op.precedence() <= min {
+                return Ok(lhs);
+            }
+            let op_token = self.bump()?;
+            if !matches!(op, BinOp::Or | BinOp::And) && !self.starts_operand() {
+                return Err(self.unexpected("a value (string, number, true, false or nil)"));
+            }
+            let rhs = self.expr(op.precedence())?;
+            lhs = self.combine(op, &op_token, lhs, rhs)?;
+        }
     }
 
-    /// `item { sep item }`, as one `make` node if there are two items or more.
-    fn chain(
-        &mut self,
-        sep: &Tok,
-        item: fn(&mut Self) -> Result<Expr, FilterError>,
-        make: fn(Vec<Expr>) -> ExprKind,
-    ) -> Result<Expr, FilterError> {
-        let first = item(self)?;
-        if self.token.tok != *sep {
-            return Ok(first);
+    /// `lhs op rhs`, `op` written as `op_token`.
+    fn combine(&self, op: BinOp, op_token: &Token, lhs: Raw, rhs: Raw) -> Result<Raw, FilterError> {
+        if let (Tok::Arith(b'/' | b'%'), Raw::Literal(literal)) = (&op_token.tok, &rhs) {
+            let zero = match literal.value {
+                LiteralValue::Int(i) => i == 0,
+                LiteralValue::Float(f) => f == 0.0,
+                _ => false,
+            };
+            if zero {
+                return Err(self.error_at(op_token.span.start, "division or modulo by zero"));
+            }
         }
-        let mut items = vec![first];
-        while self.token.tok == *sep {
-            self.bump()?;
-            items.push(item(self)?);
-        }
-        let span = items[0].span.to(items[items.len() - 1].span);
-        Ok(Expr {
-            kind: make(items),
-            span,
+        let span = lhs.span().to(rhs.span());
+        Ok(match (op, lhs) {
+            (BinOp::Or, Raw::Chain(true, mut items))
+            | (BinOp::And, Raw::Chain(false, mut items)) => {
+                items.push(rhs);
+                Raw::Chain(op == BinOp::Or, items)
+            }
+            (BinOp::Or | BinOp::And, lhs) => Raw::Chain(op == BinOp::Or, vec![lhs, rhs]),
+            (BinOp::Arith, _) => Raw::Never(span, NeverTrueWhy::Arithmetic),
+            (BinOp::Cmp(op), lhs) if lhs.is_operand() && rhs.is_operand() => {
+                Raw::Compare(op, Box::new(lhs), Box::new(rhs))
+            }
+            (BinOp::Cmp(_), lhs) => {
+                let bad = if lhs.is_operand() { &rhs } else { &lhs };
+                let text = self.text(bad.span()).to_owned();
+                Raw::Never(span, NeverTrueWhy::NotAValue(text))
+            }
         })
     }
 
-    fn primary(&mut self) -> Result<Expr, FilterError> {
-        if self.token.tok != Tok::LParen {
-            return self.comparison();
-        }
+    /// Enters one more level of nesting (parentheses, a call's arguments).
+    fn nest(&mut self, at: usize) -> Result<(), FilterError> {
         if self.depth == MAX_DEPTH {
             return Err(self
                 .error_at(
-                    self.token.span.start,
+                    at,
                     format!("parentheses are nested more than {MAX_DEPTH} levels deep"),
                 )
                 .hint("simplify the expression"));
         }
         self.depth += 1;
-        let open = self.bump()?;
-        let inner = self.or()?;
-        let close = self.expect(&Tok::RParen, "`)`")?;
-        self.depth -= 1;
-        Ok(Expr {
-            kind: ExprKind::Paren(Box::new(inner)),
-            span: open.span.to(close.span),
-        })
+        Ok(())
     }
 
-    fn comparison(&mut self) -> Result<Expr, FilterError> {
+    /// An operand: parentheses, a list test, a name, a call, a literal, `re(...)` or `*`.
+    fn operand(&mut self) -> Result<Raw, FilterError> {
+        if self.token.tok == Tok::LParen {
+            self.paren()
+        } else {
+            self.leaf()
+        }
+    }
+
+    /// Whether the current token can start an operand.
+    fn starts_operand(&self) -> bool {
+        matches!(
+            self.token.tok,
+            Tok::LParen
+                | Tok::Re
+                | Tok::Arith(b'*')
+                | Tok::Name(_)
+                | Tok::Backquoted(_)
+                | Tok::Dotted(_)
+                | Tok::Str(_)
+                | Tok::Number(_)
+                | Tok::Plus
+                | Tok::Minus
+                | Tok::True
+                | Tok::False
+                | Tok::Nil
+        )
+    }
+
+    /// `( expr )`.
+    fn paren(&mut self) -> Result<Raw, FilterError> {
         let start = self.token.span.start;
-        let (lhs, lhs_span) = match &self.token.tok {
-            Tok::Name(_) | Tok::Backquoted(_) => {
-                let key = self.key()?;
-                let span = key.span;
-                (Lhs::Operand(Operand::Key(key)), span)
-            }
-            Tok::Dotted(_) => {
+        self.nest(start)?;
+        self.bump()?;
+        let inner = Box::new(self.expr(0)?);
+        let end = self.expect(&Tok::RParen, "`)`")?.span.end;
+        self.depth -= 1;
+        Ok(Raw::Paren(inner, Span::new(start, end)))
+    }
+
+    /// An operand other than parentheses.
+    fn leaf(&mut self) -> Result<Raw, FilterError> {
+        let start = self.token.span.start;
+        match &self.token.tok {
+            Tok::Re => self.regex(),
+            Tok::Arith(b'*') => Ok(Raw::Other(self.bump()?.span)),
+            Tok::Name(_) | Tok::Backquoted(_) | Tok::Dotted(_) => {
                 let token = self.bump()?;
-                let text = self.src[token.span.start..token.span.end].to_owned();
-                (Lhs::Dotted(text), token.span)
+                if matches!(
+                    self.token.tok,
+                    Tok::In | Tok::NotIn | Tok::Match | Tok::NotMatch
+                ) {
+                    return self.list_test(token);
+                }
+                match token.tok {
+                    Tok::Name(_) | Tok::Backquoted(_) if self.token.tok == Tok::LParen => {
+                        self.call(start)
+                    }
+                    Tok::Name(name) | Tok::Backquoted(name) => Ok(Raw::Name(Key {
+                        name,
+                        span: token.span,
+                    })),
+                    _ => Ok(Raw::Dotted(token.span)),
+                }
             }
             Tok::Str(_)
             | Tok::Number(_)
@@ -253,95 +407,81 @@ impl Parser<'_> {
             | Tok::False
             | Tok::Nil => {
                 let literal = self.value()?;
-                let span = literal.span;
-                (Lhs::Operand(Operand::Literal(literal)), span)
-            }
-            _ => return Err(self.unexpected("a comparison such as `status = \"error\"`")),
-        };
-        let negated = matches!(self.token.tok, Tok::NotIn | Tok::NotMatch);
-        match self.token.tok {
-            Tok::Cmp(op) => {
-                self.bump()?;
-                if self.token.tok == Tok::Re {
-                    return self.regex_eq(lhs, start, op);
+                if let Tok::In | Tok::NotIn | Tok::Match | Tok::NotMatch = &self.token.tok {
+                    return Err(self
+                        .error_at(
+                            literal.span.start,
+                            format!("{} needs a key on its left", self.token.tok.describe()),
+                        )
+                        .hint("write the key first, e.g. `resource IN [\"/health\"]`"));
                 }
-                let (rhs, rhs_span) = self.rhs()?;
-                let span = lhs_span.to(rhs_span);
-                let kind = match (lhs, rhs) {
-                    (Lhs::Dotted(name), _) => self.never(span, NeverTrueWhy::DottedName(name)),
-                    (_, Rhs::Name { text, dotted: true }) => {
-                        self.never(span, NeverTrueWhy::DottedName(text))
-                    }
-                    (_, Rhs::Name { text, .. }) => self.never(span, NeverTrueWhy::KeyOnRight(text)),
-                    (Lhs::Operand(lhs), Rhs::Literal(rhs)) => {
-                        ExprKind::Compare(Compare { lhs, op, rhs })
-                    }
-                };
-                Ok(Expr { kind, span })
+                Ok(Raw::Literal(literal))
             }
-            Tok::In | Tok::NotIn | Tok::Match | Tok::NotMatch => {
-                let op = self.bump()?;
-                let key = match lhs {
-                    Lhs::Operand(Operand::Key(key)) => Some(key),
-                    Lhs::Dotted(_) => None,
-                    Lhs::Operand(Operand::Literal(_)) => {
-                        return Err(self
-                            .error_at(
-                                lhs_span.start,
-                                format!("{} needs a key on its left", op.tok.describe()),
-                            )
-                            .hint("write the key first, e.g. `resource IN [\"/health\"]`"));
-                    }
-                };
-                let is_match = matches!(op.tok, Tok::Match | Tok::NotMatch);
-                let (values, close) = self.list(&op.tok, is_match)?;
-                let span = lhs_span.to(close);
-                let Some(key) = key else {
-                    let name = self.src[lhs_span.start..lhs_span.end].to_owned();
-                    let kind = self.never(span, NeverTrueWhy::DottedName(name));
-                    return Ok(Expr { kind, span });
-                };
-                let kind = if is_match {
-                    let patterns = values
-                        .into_iter()
-                        .map(|value| self.pattern_of(value))
-                        .collect::<Result<_, _>>()?;
-                    ExprKind::Match(MatchList {
-                        key,
-                        negated,
-                        patterns,
-                    })
-                } else {
-                    ExprKind::In(InList {
-                        key,
-                        negated,
-                        values,
-                    })
-                };
-                Ok(Expr { kind, span })
-            }
-            Tok::EqEq => Err(self
-                .unexpected("a comparison operator")
-                .hint("use `=` for equality")),
-            _ => {
-                Err(self
-                    .unexpected("a comparison operator (= != < <= > >= IN NOTIN MATCH NOTMATCH)"))
-            }
+            _ => Err(self.unexpected("a comparison such as `status = \"error\"`")),
         }
     }
 
-    /// The [`NeverTrue`] comparison written at `span`.
-    fn never(&self, span: Span, why: NeverTrueWhy) -> ExprKind {
-        ExprKind::NeverTrue(NeverTrue {
-            text: self.src[span.start..span.end].to_owned(),
-            why,
-        })
+    /// `name(arg, ...)` from the `(` on; `start` is where the name starts.
+    fn call(&mut self, start: usize) -> Result<Raw, FilterError> {
+        self.nest(start)?;
+        self.bump()?;
+        while self.token.tok != Tok::RParen {
+            if self.token.tok == Tok::LBracket {
+                self.bump()?;
+                self.list_items(false)?;
+            } else {
+                self.expr(0)?;
+            }
+            if self.token.tok != Tok::Comma {
+                break;
+            }
+            self.bump()?;
+        }
+        let close = self.expect(&Tok::RParen, "`,` or `)` in the call's arguments")?;
+        self.depth -= 1;
+        Ok(Raw::Other(Span::new(start, close.span.end)))
     }
 
-    /// `re("...")` after `lhs op` (the source of the comparison starts at `start`): `=` and
-    /// `!=` make a [`RegexEq`]; an ordering, or a dotted name on the left, never matches.
-    fn regex_eq(&mut self, lhs: Lhs, start: usize, op: CmpOp) -> Result<Expr, FilterError> {
-        self.bump()?;
+    /// `key IN [...]` (and NOTIN, MATCH, NOTMATCH) after `key`.
+    fn list_test(&mut self, key: Token) -> Result<Raw, FilterError> {
+        let negated = matches!(self.token.tok, Tok::NotIn | Tok::NotMatch);
+        let op = self.bump()?;
+        let is_match = matches!(op.tok, Tok::Match | Tok::NotMatch);
+        let (values, close) = self.list(&op.tok, is_match)?;
+        let span = key.span.to(close);
+        let key = match key.tok {
+            Tok::Name(name) | Tok::Backquoted(name) => Key {
+                name,
+                span: key.span,
+            },
+            _ => {
+                let why = NeverTrueWhy::DottedName(self.text(key.span).to_owned());
+                return Ok(Raw::List(self.never(span, why)));
+            }
+        };
+        let kind = if is_match {
+            let patterns = values
+                .into_iter()
+                .map(|value| self.pattern_of(value))
+                .collect::<Result<_, _>>()?;
+            ExprKind::Match(MatchList {
+                key,
+                negated,
+                patterns,
+            })
+        } else {
+            ExprKind::In(InList {
+                key,
+                negated,
+                values,
+            })
+        };
+        Ok(Raw::List(Expr { kind, span }))
+    }
+
+    /// `re("...")` or `` re(`...`) ``.
+    fn regex(&mut self) -> Result<Raw, FilterError> {
+        let re = self.bump()?;
         self.expect(&Tok::LParen, "`(` after `re`")?;
         let string = self.bump()?;
         let pattern = match string.tok {
@@ -361,48 +501,113 @@ impl Parser<'_> {
             }
         };
         let close = self.expect(&Tok::RParen, "`)` to close `re(`")?;
-        let span = Span::new(start, close.span.end);
-        let kind = match (lhs, op) {
-            (Lhs::Dotted(name), _) => self.never(span, NeverTrueWhy::DottedName(name)),
-            (Lhs::Operand(lhs), CmpOp::Eq | CmpOp::Ne) => ExprKind::RegexEq(RegexEq {
-                lhs,
-                negated: op == CmpOp::Ne,
-                pattern,
+        Ok(Raw::Regex(pattern, re.span.to(close.span)))
+    }
+
+    fn text(&self, span: Span) -> &str {
+        &self.src[span.start..span.end]
+    }
+
+    /// The [`NeverTrue`] expression written at `span`.
+    fn never(&self, span: Span, why: NeverTrueWhy) -> Expr {
+        Expr {
+            kind: ExprKind::NeverTrue(NeverTrue {
+                text: self.text(span).to_owned(),
+                why,
             }),
-            (Lhs::Operand(_), op) => self.never(span, NeverTrueWhy::RegexOrdering(op)),
+            span,
+        }
+    }
+
+    /// `raw` in a place where the reference evaluates a condition.
+    fn condition(&self, raw: Raw) -> Expr {
+        let span = raw.span();
+        match raw {
+            Raw::List(expr) => expr,
+            Raw::Paren(inner, span) => Expr {
+                kind: ExprKind::Paren(Box::new(self.condition(*inner))),
+                span,
+            },
+            Raw::Chain(is_or, items) => self.chain(is_or, items, span),
+            Raw::Compare(op, lhs, rhs) => self.comparison(op, *lhs, *rhs, span),
+            Raw::Never(span, why) => self.never(span, why),
+            // A bare operand inside parentheses.
+            _ => self.never(span, NeverTrueWhy::NotACondition),
+        }
+    }
+
+    /// `items[0] OP items[1] OP ...`, left-associative. In the reference an `AND` or `OR` with
+    /// an operand that is not a condition is false: so is an `AND` chain holding one, and an
+    /// `OR` chain up to its last such operand.
+    fn chain(&self, is_or: bool, items: Vec<Raw>, span: Span) -> Expr {
+        // The last operand (counted from the second) whose `AND`/`OR` node is false.
+        let last_bad = items
+            .iter()
+            .enumerate()
+            .filter(|(i, item)| !item.is_condition() || (*i == 1 && !items[0].is_condition()))
+            .map(|(i, _)| i)
+            .next_back();
+        let Some(bad) = last_bad else {
+            let items = items.into_iter().map(|item| self.condition(item)).collect();
+            let kind = if is_or {
+                ExprKind::Or(items)
+            } else {
+                ExprKind::And(items)
+            };
+            return Expr { kind, span };
         };
-        Ok(Expr { kind, span })
-    }
-
-    /// The right side of a comparison: a literal, or a name (which never matches).
-    fn rhs(&mut self) -> Result<(Rhs, Span), FilterError> {
-        match &self.token.tok {
-            Tok::Name(_) | Tok::Backquoted(_) | Tok::Dotted(_) => {
-                let token = self.bump()?;
-                let dotted = matches!(token.tok, Tok::Dotted(_));
-                let text = self.src[token.span.start..token.span.end].to_owned();
-                Ok((Rhs::Name { text, dotted }, token.span))
-            }
-            _ => {
-                let literal = self.value()?;
-                let span = literal.span;
-                Ok((Rhs::Literal(literal), span))
-            }
+        if !is_or || bad == items.len() - 1 {
+            return self.never(span, NeverTrueWhy::NotACondition);
+        }
+        let false_span = items[0].span().to(items[bad].span());
+        let mut rest = vec![self.never(false_span, NeverTrueWhy::NotACondition)];
+        rest.extend(
+            items
+                .into_iter()
+                .skip(bad + 1)
+                .map(|item| self.condition(item)),
+        );
+        Expr {
+            kind: ExprKind::Or(rest),
+            span,
         }
     }
 
-    fn key(&mut self) -> Result<Key, FilterError> {
-        let token = self.bump()?;
-        match token.tok {
-            Tok::Name(name) | Tok::Backquoted(name) => Ok(Key {
-                name,
-                span: token.span,
-            }),
-            tok => Err(self.error_at(
-                token.span.start,
-                format!("expected a key, found {}", tok.describe()),
-            )),
+    /// `lhs op rhs` at `span`.
+    fn comparison(&self, op: CmpOp, lhs: Raw, rhs: Raw, span: Span) -> Expr {
+        for side in [&lhs, &rhs] {
+            if let Raw::Dotted(at) = side {
+                return self.never(span, NeverTrueWhy::DottedName(self.text(*at).to_owned()));
+            }
         }
+        let lhs = match lhs {
+            Raw::Name(key) => Operand::Key(key),
+            Raw::Literal(literal) => Operand::Literal(literal),
+            other => {
+                let text = self.text(other.span()).to_owned();
+                return self.never(span, NeverTrueWhy::NotAValue(text));
+            }
+        };
+        let kind = match rhs {
+            Raw::Literal(rhs) => ExprKind::Compare(Compare { lhs, op, rhs }),
+            Raw::Regex(pattern, _) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                ExprKind::RegexEq(RegexEq {
+                    lhs,
+                    negated: op == CmpOp::Ne,
+                    pattern,
+                })
+            }
+            Raw::Regex(..) => return self.never(span, NeverTrueWhy::RegexOrdering(op)),
+            Raw::Name(key) => {
+                let text = self.text(key.span).to_owned();
+                return self.never(span, NeverTrueWhy::KeyOnRight(text));
+            }
+            other => {
+                let text = self.text(other.span()).to_owned();
+                return self.never(span, NeverTrueWhy::NotAValue(text));
+            }
+        };
+        Expr { kind, span }
     }
 
     /// A literal: string, signed number, bool or nil.
@@ -449,10 +654,15 @@ impl Parser<'_> {
     }
 
     /// `[ value, ... ]` after the list operator `op`; returns the values and the span of `]`.
-    /// In an `IN` list a name is left out (into `skipped`), as the reference does; a `MATCH`
-    /// list takes strings only (the reference refuses anything else too).
     fn list(&mut self, op: &Tok, is_match: bool) -> Result<(Vec<Literal>, Span), FilterError> {
         self.expect(&Tok::LBracket, &format!("`[` after {}", op.describe()))?;
+        self.list_items(is_match)
+    }
+
+    /// The elements of a list after its `[`, and the span of `]`. In an `IN` list (or a call's
+    /// argument) a name is left out (into `skipped`), as the reference does; a `MATCH` list
+    /// takes strings only (the reference refuses anything else too).
+    fn list_items(&mut self, is_match: bool) -> Result<(Vec<Literal>, Span), FilterError> {
         let mut values = Vec::new();
         let mut len = 0;
         if self.token.tok != Tok::RBracket {
@@ -475,7 +685,7 @@ impl Parser<'_> {
                 } else if name {
                     let token = self.bump()?;
                     self.skipped.push(Skipped {
-                        text: self.src[token.span.start..token.span.end].to_owned(),
+                        text: self.text(token.span).to_owned(),
                         span: token.span,
                     });
                 } else {
