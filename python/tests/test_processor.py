@@ -112,6 +112,35 @@ def test_options() -> None:
         ts.Processor(pending_max_age="soon")
 
 
+@pytest.mark.parametrize(("compat", "kept"), [("default", ["ok"]), ("reference", ["ok", "error"])])
+def test_compat_mode(compat: str, kept: list[str]) -> None:
+    """`!= re(...)`: a deviation (docs/protocol.md, D5), undone by ``compat="reference"``."""
+    config = {
+        "version": 1,
+        "trace": {
+            "data_ttl": "1s",
+            "pipelines": [
+                {
+                    "name": "not-error",
+                    "type": "condition",
+                    "condition": '{ parent_id = "0", status != re("^err") }',
+                    "action": "keep",
+                }
+            ],
+        },
+    }
+    with ts.Processor(clock="manual", compat=compat) as p:
+        p.set_time(T0)
+        assert p.set_config("tkn_a", config)
+        p.ingest(trace_packet("ok"), token="tkn_a")
+        p.ingest(trace_packet("error", error=True), token="tkn_a")
+        p.set_time(T0 + 2 * 10**9)
+        points = [pt for d in p.poll_kept() for pt in ts.decode_points(d.body)]
+        assert sorted({pt["tags"]["trace_id"] for pt in points}) == sorted(kept)
+    with pytest.raises(ts.InvalidArgument, match="option compat"):
+        ts.Processor(compat="Reference")
+
+
 def test_buffers_of_every_kind_are_accepted(processor: ts.Processor) -> None:
     processor.set_config("tkn_a", KEEP_ALL)
     packets = [trace_packet(f"t{i}") for i in range(3)]
