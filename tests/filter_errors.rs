@@ -148,7 +148,15 @@ fn errors_point_at_the_problem() {
             "unexpected character `&`",
             "`&&`",
         ),
+        ("{ a = . }", 1, 7, "unexpected character `.`", ""),
         ("{ a = .5 }", 1, 7, "unexpected character `.`", "0.5"),
+        (
+            "{ identifier(a) = 1 }",
+            1,
+            14,
+            "expected a string in `identifier(...)`",
+            "",
+        ),
         ("{ é = 1 }", 1, 3, "unexpected character `é`", "backquotes"),
         (
             "{ a = 1 }\n{ b = 2 }",

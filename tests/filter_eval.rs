@@ -560,6 +560,14 @@ fn program_structure() {
             ("{ `a` = 1 }", true),
         ],
     );
+    // `identifier("...")` writes a key name, as in the reference.
+    check(
+        &[("my key", Value::Int(1))],
+        &[
+            ("{ identifier(\"my key\") = 1 }", true),
+            ("{ IDENTIFIER('my key') IN [1] }", true),
+        ],
+    );
     // The first field with a key wins; tags and fields share one namespace.
     check(
         &[("k", Value::Tag(b"x")), ("k", Value::Int(2))],
@@ -790,6 +798,12 @@ fn reference_quirks_in_both_modes() {
             ),
             ("{ n = 3 OR (status) }", true, true, "not a comparison"),
             ("{ n = 3 AND (status) }", false, false, "not a comparison"),
+            (
+                "{ status IN [identifier(\"x\"), \"error\"] }",
+                true,
+                true,
+                "`identifier(\"x\")` in a list",
+            ),
             // The deviations.
             (
                 "{ resource != re(\"^/h\") }",

@@ -34,6 +34,8 @@ pub(crate) enum Tok {
     /// `*`, `/`, `%` or `^`: arithmetic, which the reference's grammar parses and never
     /// evaluates to true (`+` and `-` are [`Tok::Plus`] and [`Tok::Minus`]).
     Arith(u8),
+    /// `identifier`: the reference's `identifier("name")` writes a key name.
+    IdentifierKw,
     /// A bare identifier that is not a keyword.
     Name(String),
     /// `` `...` ``: a key name (the string of `` re(`...`) ``).
@@ -75,6 +77,7 @@ impl Tok {
             Tok::Plus => "`+`",
             Tok::Minus => "`-`",
             Tok::Arith(op) => return format!("`{}`", *op as char),
+            Tok::IdentifierKw => "`identifier`",
             Tok::Name(name) => return format!("key name `{name}`"),
             Tok::Backquoted(name) => return format!("backquoted `{name}`"),
             Tok::Dotted(name) => return format!("dotted name `{name}`"),
@@ -111,24 +114,9 @@ pub(crate) enum Word {
 }
 
 /// Words the reference lexer treats as keywords but the condition grammar never uses.
-const RESERVED: [&str; 17] = [
-    "as",
-    "asc",
-    "auto",
-    "by",
-    "desc",
-    "filter",
-    "float",
-    "identifier",
-    "int",
-    "limit",
-    "link",
-    "offset",
-    "order",
-    "slimit",
-    "soffset",
-    "tz",
-    "with",
+const RESERVED: [&str; 16] = [
+    "as", "asc", "auto", "by", "desc", "filter", "float", "int", "limit", "link", "offset",
+    "order", "slimit", "soffset", "tz", "with",
 ];
 
 /// Classifies a word, case-insensitively.
@@ -145,6 +133,7 @@ pub(crate) fn classify_word(word: &str) -> Word {
         "false" => Tok::False,
         "nil" | "null" => Tok::Nil,
         "re" => Tok::Re,
+        "identifier" => Tok::IdentifierKw,
         "inf" => Tok::Number(Number::Float(f64::INFINITY)),
         "nan" => Tok::Number(Number::Float(f64::NAN)),
         other if RESERVED.contains(&other) => return Word::Reserved,
@@ -260,10 +249,11 @@ impl<'s> Lexer<'s> {
         match c {
             '!' => error.hint("use `!=` for inequality, NOTIN or NOTMATCH for negated lists"),
             '&' => error.hint("use `&&` or AND"),
-            '|' => error.hint("use `||` or OR"),
+            // The reference lexes `.` before numbers: `.5` is a syntax error there too.
             '.' if self.peek(1).is_some_and(|b| b.is_ascii_digit()) => {
                 error.hint("write a leading zero, e.g. 0.5")
             }
+            '|' => error.hint("use `||` or OR"),
             c if !c.is_ascii() || c.is_alphanumeric() => error.hint(
                 "write a key with other characters in backquotes, e.g. `my-key`, and quote strings",
             ),
@@ -671,8 +661,8 @@ mod tests {
             ("<>", "!="),
             ("!", "!="),
             ("&", "&&"),
-            ("|", "||"),
             (".5", "0.5"),
+            ("|", "||"),
             ("é", "backquotes"),
         ] {
             assert!(err(bad).hint.unwrap().contains(hint), "{bad}");

@@ -8,7 +8,7 @@
 //! expr     = expr binop expr | "(" expr ")" | name list-op list | operand
 //! binop    = "OR" | "||" | "AND" | "&&" | cmp-op | "+" | "-" | "*" | "/" | "%" | "^"
 //! operand  = name | value | re | call | "*"
-//! name     = identifier | backquoted | dotted
+//! name     = identifier | backquoted | dotted | "identifier" "(" string ")"
 //! value    = string | ["+" | "-"] number | true | false | nil
 //! re       = "re" "(" string | backquoted ")"
 //! call     = name "(" [ arg { "," arg } ] [ "," ] ")"     arg = expr | list
@@ -353,6 +353,7 @@ impl Parser<'_> {
                 | Tok::Name(_)
                 | Tok::Backquoted(_)
                 | Tok::Dotted(_)
+                | Tok::IdentifierKw
                 | Tok::Str(_)
                 | Tok::Number(_)
                 | Tok::Plus
@@ -380,8 +381,8 @@ impl Parser<'_> {
         match &self.token.tok {
             Tok::Re => self.regex(),
             Tok::Arith(b'*') => Ok(Raw::Other(self.bump()?.span)),
-            Tok::Name(_) | Tok::Backquoted(_) | Tok::Dotted(_) => {
-                let token = self.bump()?;
+            Tok::Name(_) | Tok::Backquoted(_) | Tok::Dotted(_) | Tok::IdentifierKw => {
+                let token = self.name()?;
                 if matches!(
                     self.token.tok,
                     Tok::In | Tok::NotIn | Tok::Match | Tok::NotMatch
@@ -419,6 +420,33 @@ impl Parser<'_> {
             }
             _ => Err(self.unexpected("a comparison such as `status = \"error\"`")),
         }
+    }
+
+    /// A name token: bare, backquoted or dotted, or `identifier("...")` (as a backquoted
+    /// name spanning the whole call).
+    fn name(&mut self) -> Result<Token, FilterError> {
+        let token = self.bump()?;
+        if token.tok != Tok::IdentifierKw {
+            return Ok(token);
+        }
+        self.expect(&Tok::LParen, "`(` after `identifier`")?;
+        let string = self.bump()?;
+        let Tok::Str(bytes) = string.tok else {
+            return Err(self.error_at(
+                string.span.start,
+                format!(
+                    "expected a string in `identifier(...)`, found {}",
+                    string.tok.describe()
+                ),
+            ));
+        };
+        let name = String::from_utf8(bytes)
+            .map_err(|_| self.error_at(string.span.start, "a key name must be valid UTF-8"))?;
+        let close = self.expect(&Tok::RParen, "`)` to close `identifier(`")?;
+        Ok(Token {
+            tok: Tok::Backquoted(name),
+            span: token.span.to(close.span),
+        })
     }
 
     /// `name(arg, ...)` from the `(` on; `start` is where the name starts.
@@ -676,14 +704,14 @@ impl Parser<'_> {
                 len += 1;
                 let name = matches!(
                     self.token.tok,
-                    Tok::Name(_) | Tok::Backquoted(_) | Tok::Dotted(_)
+                    Tok::Name(_) | Tok::Backquoted(_) | Tok::Dotted(_) | Tok::IdentifierKw
                 );
                 if name && is_match {
                     return Err(self.unexpected("a regex, written as a string").hint(
                         "MATCH and NOTMATCH take regexes in quotes, e.g. `code MATCH [\"^5..$\"]`",
                     ));
                 } else if name {
-                    let token = self.bump()?;
+                    let token = self.name()?;
                     self.skipped.push(Skipped {
                         text: self.text(token.span).to_owned(),
                         span: token.span,

@@ -289,6 +289,8 @@ func scenarios() []*scenario {
 			{"q-or-leaf-first", `{ status OR status = "error" }`},
 			{"q-or-leaf-mid", `{ status = "warn" OR resource OR status = "error" }`},
 			{"q-or-leaf-paren", `{ status = "error" OR (resource) }`},
+			{"q-identifier-fn", `{ identifier("status") = "error" }`},
+			{"q-identifier-fn-in", `{ identifier('resource') IN ["/api/b", identifier("x")] }`},
 		}),
 		{
 			name: "in-missing-key", doc: "IN [x, nil] on a missing key (deviation 4); IN [nil, x] is the same in both modes",
@@ -695,6 +697,27 @@ func configValidation() *scenario {
 		"v-version-string":      `{"version": "1", "trace": {}}`,
 		"v-ttl-bool":            `{"version": 1, "trace": {"data_ttl": true}}`,
 		"v-pipelines-not-array": `{"version": 1, "trace": {"pipelines": {}}}`,
+		// Conditions both engines refuse.
+		"v-cond-eqeq":          traceDoc(1, "", keep("x", `{ status == "error" }`)),
+		"v-cond-dot-number":    traceDoc(1, "", keep("x", `{ ratio = .5 }`)),
+		"v-cond-div-zero":      traceDoc(1, "", keep("x", `{ count / 0 = 1 }`)),
+		"v-cond-lit-in":        traceDoc(1, "", keep("x", `{ 1 IN [1] }`)),
+		"v-cond-match-name":    traceDoc(1, "", keep("x", `{ resource MATCH [status] }`)),
+		"v-cond-match-bq":      traceDoc(1, "", keep("x", "{ resource MATCH [`^/a`] }")),
+		"v-cond-match-int":     traceDoc(1, "", keep("x", `{ resource MATCH [1] }`)),
+		"v-cond-duration":      traceDoc(1, "", keep("x", `{ duration > 5m }`)),
+		"v-cond-bare-term":     traceDoc(1, "", keep("x", `{ status }`)),
+		"v-cond-no-braces":     traceDoc(1, "", keep("x", `status = "error"`)),
+		"v-cond-no-semicolon":  traceDoc(1, "", keep("x", `{ a = 1 } { b = 2 }`)),
+		"v-cond-in-no-list":    traceDoc(1, "", keep("x", `{ status IN "error" }`)),
+		"v-cond-reserved":      traceDoc(1, "", keep("x", `{ limit = 1 }`)),
+		"v-cond-neg-name":      traceDoc(1, "", keep("x", `{ count = -count }`)),
+		"v-cond-ident-fn-name": traceDoc(1, "", keep("x", `{ identifier(status) = 1 }`)),
+		"v-cond-call":          traceDoc(1, "", keep("x", `{ f(a, [1, b], c = 2) }`)),
+		// Conditions both engines accept (and never match).
+		"v-cond-arith":      traceDoc(1, "", keep("x", `{ count * 2 > 1 }`)),
+		"v-cond-and-leaf":   traceDoc(1, "", keep("x", `{ a AND b }`)),
+		"v-cond-paren-leaf": traceDoc(1, "", keep("x", `{ (a) }`)),
 	}
 	for _, tok := range sortedKeys(docs) {
 		sc.configs = append(sc.configs, push{0, tok, docs[tok]})
