@@ -157,6 +157,13 @@ fn errors_point_at_the_problem() {
             "expected a string in `identifier(...)`",
             "",
         ),
+        (
+            "{ a.b MATCH [1] }",
+            1,
+            14,
+            "expected a regex",
+            "take regexes",
+        ),
         ("{ é = 1 }", 1, 3, "unexpected character `é`", "backquotes"),
         (
             "{ a = 1 }\n{ b = 2 }",

@@ -778,6 +778,7 @@ fn reference_quirks_in_both_modes() {
                 false,
                 "is neither",
             ),
+            ("{ f(, 1, , [a]) = 1 OR n = 3 }", true, true, "is neither"),
             ("{ * = 1 }", false, false, "`*` is neither"),
             ("{ re(\"x\") = n }", false, false, "`re(\"x\")` is neither"),
             ("{ n * 2 }", false, false, "arithmetic never matches"),

@@ -453,7 +453,12 @@ impl Parser<'_> {
     fn call(&mut self, start: usize) -> Result<Raw, FilterError> {
         self.nest(start)?;
         self.bump()?;
+        // Arguments may be empty: `f(a, , b)` and `f(,)` parse in the reference.
         while self.token.tok != Tok::RParen {
+            if self.token.tok == Tok::Comma {
+                self.bump()?;
+                continue;
+            }
             if self.token.tok == Tok::LBracket {
                 self.bump()?;
                 self.list_items(false)?;
@@ -463,7 +468,6 @@ impl Parser<'_> {
             if self.token.tok != Tok::Comma {
                 break;
             }
-            self.bump()?;
         }
         let close = self.expect(&Tok::RParen, "`,` or `)` in the call's arguments")?;
         self.depth -= 1;
@@ -477,6 +481,15 @@ impl Parser<'_> {
         let is_match = matches!(op.tok, Tok::Match | Tok::NotMatch);
         let (values, close) = self.list(&op.tok, is_match)?;
         let span = key.span.to(close);
+        // A MATCH list takes strings whatever its key (the reference checks the list first).
+        let patterns = if is_match {
+            values
+                .iter()
+                .map(|value| self.pattern_of(value.clone()))
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
         let key = match key.tok {
             Tok::Name(name) | Tok::Backquoted(name) => Key {
                 name,
@@ -488,10 +501,6 @@ impl Parser<'_> {
             }
         };
         let kind = if is_match {
-            let patterns = values
-                .into_iter()
-                .map(|value| self.pattern_of(value))
-                .collect::<Result<_, _>>()?;
             ExprKind::Match(MatchList {
                 key,
                 negated,

@@ -124,7 +124,11 @@ func TestConformance(t *testing.T) {
 			t.Logf("%d packets, %d with a zstd payload; ticks 0-%d", p.packets, p.zstd, p.endTick)
 			refRec := run(p, newRef())
 			ref := refRec.result()
-			for _, mode := range []tailsampling.Compat{tailsampling.CompatReference, tailsampling.CompatDefault} {
+			modes := []tailsampling.Compat{tailsampling.CompatReference, tailsampling.CompatDefault}
+			if sc.referenceOnly {
+				modes = modes[:1]
+			}
+			for _, mode := range modes {
 				t.Run(string(mode), func(t *testing.T) {
 					e, err := newOurs(mode)
 					if err != nil {

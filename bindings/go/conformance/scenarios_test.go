@@ -33,6 +33,8 @@ type scenario struct {
 	deviations  []string
 	defaultWant []string
 	extraTicks  int
+	// referenceOnly runs only our compat "reference" mode.
+	referenceOnly bool
 }
 
 type push struct {
@@ -370,6 +372,7 @@ func scenarios() []*scenario {
 		builtinMetricSubsets(),
 		configChanges(),
 		configValidation(),
+		grammarFuzz(),
 		probabilistic(),
 		windowBoundary(),
 		hintsKept(),
