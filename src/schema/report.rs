@@ -32,7 +32,7 @@ pub struct Report {
 }
 
 impl Report {
-    /// The report as JSON (documented in the README, "Checking rules"):
+    /// The report as JSON (documented in docs/checking-rules.md, "JSON output"):
     ///
     /// ```text
     /// {"ok": bool, "errors": int, "warnings": int,
