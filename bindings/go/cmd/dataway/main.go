@@ -2,7 +2,7 @@
 // tail-sampling APIs on net/http, in two modes. standalone embeds the engine and delivers the
 // kept data and metrics upstream (or to a directory); proxy routes requests to standalone
 // backends by Guance-Pick-Key and broadcasts configs. Run `dataway -h` for the flags and their
-// environment variables; README.md ("Dataway host") shows a deployment.
+// environment variables; docs/dataway-host.md shows a deployment.
 package main
 
 import (
