@@ -167,10 +167,7 @@ fn main() {
     })
     .1;
     let stats = p.stats();
-    let buffered_groups = stats["total"]["buffered"]["groups"]
-        .as_u64()
-        .unwrap_or(0)
-        .max(1);
+    let buffered_groups = stats.total.buffered.groups.max(1);
 
     // Decide everything, deliver and emit metrics.
     let start = Instant::now();
@@ -272,10 +269,7 @@ fn poll_scaling(events: &[Event]) {
     for share in [10, 1] {
         let events = &events[..events.len() / share];
         let p = loaded(events);
-        let groups = p.stats()["total"]["buffered"]["groups"]
-            .as_u64()
-            .unwrap_or(0)
-            .max(1);
+        let groups = p.stats().total.buffered.groups.max(1);
         // Best of 5 batches: a batch lasts milliseconds, so one preemption would dominate it.
         let (batch, ()) = best(5, || {
             for _ in 0..POLLS {

@@ -23,7 +23,9 @@ pub mod wire;
 pub mod workload;
 
 pub use compat::Compat;
-pub use engine::{peek_packet, Applied, Delivery, Error, Options, PacketInfo, Processor, Status};
+pub use engine::{
+    peek_packet, Applied, Delivery, Error, Options, PacketInfo, Processor, Stats, Status,
+};
 pub use schema::{validate_config, Report, SchemaError};
 
 /// The crate version, as in `Cargo.toml`.

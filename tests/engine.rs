@@ -2,9 +2,11 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+
 use common::*;
 use prost::Message;
-use serde_json::Value;
+use tailsampling::schema::{PipelineDrift, TypeMismatch};
 use tailsampling::{Delivery, Processor, Status};
 
 fn processor(extra: &str) -> Processor {
@@ -15,13 +17,6 @@ fn processor(extra: &str) -> Processor {
     let p = Processor::from_options_json(opts.as_bytes()).expect("options");
     p.set_time(T0).expect("manual clock");
     p
-}
-
-fn n(stats: &Value, path: &str) -> u64 {
-    stats
-        .pointer(path)
-        .and_then(Value::as_u64)
-        .unwrap_or_else(|| panic!("no {path} in {stats:#}"))
 }
 
 fn kept_ids(deliveries: &[Delivery]) -> Vec<String> {
@@ -115,21 +110,15 @@ fn keeps_errors_and_drops_the_rest_after_the_ttl() {
     assert_eq!(d[0].points, 3);
     let s = p.stats();
     assert_conserved(&s);
-    assert_eq!(n(&s, "/tokens/tkn/kept/groups"), 2);
+    assert_eq!(s.tokens["tkn"].counters.kept.groups, 2);
     assert_eq!(
-        n(&s, "/tokens/tkn/dropped/by_reason/pipeline"),
-        1,
+        s.tokens["tkn"].counters.dropped.by_reason["pipeline"], 1,
         "health check dropped by its pipeline"
     );
-    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/no_match"), 1);
-    assert_eq!(
-        s["tokens"]["tkn"]["decisions"]["tracing"]["keep-errors"]["kept"],
-        1
-    );
-    assert_eq!(
-        s["tokens"]["tkn"]["decisions"]["tracing"]["drop-health"]["dropped"],
-        1
-    );
+    assert_eq!(s.tokens["tkn"].counters.dropped.by_reason["no_match"], 1);
+    let decisions = &s.tokens["tkn"].decisions["tracing"];
+    assert_eq!(decisions["keep-errors"].kept, 1);
+    assert_eq!(decisions["drop-health"].dropped, 1);
 }
 
 #[test]
@@ -209,7 +198,7 @@ fn ttl_slides_with_each_packet() {
         p.poll_kept().is_empty(),
         "the second packet restarted the 10 s TTL"
     );
-    assert_eq!(n(&p.stats(), "/total/buffered/packets"), 2);
+    assert_eq!(p.stats().total.buffered.packets, 2);
     p.set_time(T0 + 18 * SEC).expect("time");
     let d = p.poll_kept();
     assert_eq!(d.len(), 1);
@@ -250,7 +239,7 @@ fn a_shortened_ttl_applies_to_open_groups() {
     // The stale entry of the old TTL fires later and finds nothing to decide.
     p.set_time(T0 + 30 * SEC).expect("time");
     assert!(p.poll_kept().is_empty());
-    assert_eq!(n(&p.stats(), "/total/kept/groups"), 1);
+    assert_eq!(p.stats().total.kept.groups, 1);
 }
 
 #[test]
@@ -301,8 +290,8 @@ fn token_authority() {
         .ingest(None, &trace("", "w", &[span("w", "ok", vec![])]))
         .expect_err("no token");
     assert_eq!(e.status(), Status::InvalidArgument);
-    assert_eq!(n(&p.stats(), "/tokens/tkn/accepted"), 3);
-    assert!(p.stats()["tokens"].get("other").is_none());
+    assert_eq!(p.stats().tokens["tkn"].counters.accepted, 3);
+    assert!(!p.stats().tokens.contains_key("other"));
 }
 
 #[test]
@@ -347,7 +336,7 @@ fn pending_until_config_then_drained_in_order() {
         );
     }
     let s = p.stats();
-    assert_eq!(n(&s, "/tokens/tkn/pending/packets"), 3);
+    assert_eq!(s.tokens["tkn"].counters.pending.packets, 3);
     assert_conserved(&s);
     // A config without a trace section does not drain trace packets.
     assert_eq!(
@@ -357,7 +346,7 @@ fn pending_until_config_then_drained_in_order() {
         ),
         Ok(true)
     );
-    assert_eq!(n(&p.stats(), "/tokens/tkn/pending/packets"), 3);
+    assert_eq!(p.stats().tokens["tkn"].counters.pending.packets, 3);
     assert_eq!(
         p.ingest(Some("tkn"), &trace("", "d", &[span("d", "error", vec![])])),
         Ok(Status::Pending)
@@ -372,8 +361,8 @@ fn pending_until_config_then_drained_in_order() {
         Ok(true)
     );
     let s = p.stats();
-    assert_eq!(n(&s, "/tokens/tkn/pending/packets"), 0);
-    assert_eq!(n(&s, "/tokens/tkn/buffered/groups"), 4);
+    assert_eq!(s.tokens["tkn"].counters.pending.packets, 0);
+    assert_eq!(s.tokens["tkn"].counters.buffered.groups, 4);
     assert_conserved(&s);
     p.set_time(T0 + 10 * SEC).expect("time");
     assert_eq!(kept_ids(&p.poll_kept()), ["a", "b", "c", "d"]);
@@ -406,14 +395,17 @@ fn pending_limits_answer_busy_and_age_out() {
     .encode_to_vec();
     assert_eq!(p.ingest(None, &log), Ok(Status::Pending));
     let s = p.stats();
-    assert_eq!(n(&s, "/tokens/tkn/refused_busy"), 1);
-    assert_eq!(n(&s, "/tokens/tkn/accepted"), 3);
+    assert_eq!(s.tokens["tkn"].counters.refused_busy, 1);
+    assert_eq!(s.tokens["tkn"].counters.accepted, 3);
     p.set_time(T0 + 60 * SEC).expect("time");
     assert!(p.poll_kept().is_empty());
     let s = p.stats();
-    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/pending_expired"), 3);
-    assert_eq!(n(&s, "/tokens/tkn/pending/packets"), 0);
-    assert_eq!(n(&s, "/memory/held_bytes"), 0);
+    assert_eq!(
+        s.tokens["tkn"].counters.dropped.by_reason["pending_expired"],
+        3
+    );
+    assert_eq!(s.tokens["tkn"].counters.pending.packets, 0);
+    assert_eq!(s.memory.held_bytes, 0);
     assert_conserved(&s);
 }
 
@@ -436,12 +428,13 @@ fn config_versions_apply_ignore_and_reject() {
     assert!(e.message().contains("trace.pipelines[0].type"), "{e}");
     let s = p.stats();
     assert_eq!(
-        s["tokens"]["tkn"]["config"]["version"], 1,
+        s.tokens["tkn"].config.as_ref().map(|c| c.version),
+        Some(1),
         "a rejected config leaves the old one"
     );
-    assert_eq!(n(&s, "/tokens/tkn/configs/applied"), 1);
-    assert_eq!(n(&s, "/tokens/tkn/configs/ignored"), 1);
-    assert_eq!(n(&s, "/tokens/tkn/configs/rejected"), 1);
+    assert_eq!(s.tokens["tkn"].counters.configs.applied, 1);
+    assert_eq!(s.tokens["tkn"].counters.configs.ignored, 1);
+    assert_eq!(s.tokens["tkn"].counters.configs.rejected, 1);
     assert_eq!(
         p.set_config("", TRACE_CONFIG.as_bytes())
             .map_err(|e| e.status()),
@@ -456,7 +449,7 @@ fn buffered_groups_survive_a_config_swap_and_follow_the_new_config() {
         .expect("config");
     ok(&p, Some("tkn"), &trace("", "t", &[span("t", "ok", vec![])]));
     p.set_config("tkn", br#"{"version": 2, "trace": {"data_ttl": "10s", "pipelines": [{"name": "all", "type": "probabilistic", "rate": 1}]}}"#).expect("config");
-    assert_eq!(n(&p.stats(), "/tokens/tkn/buffered/groups"), 1);
+    assert_eq!(p.stats().tokens["tkn"].counters.buffered.groups, 1);
     p.set_time(T0 + 10 * SEC).expect("time");
     assert_eq!(
         kept_ids(&p.poll_kept()),
@@ -515,7 +508,7 @@ fn logging_and_rum_use_their_dimension() {
         "only the erroring service; the host dimension has no pipelines here"
     );
     let s = p.stats();
-    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/no_match"), 2);
+    assert_eq!(s.tokens["tkn"].counters.dropped.by_reason["no_match"], 2);
     assert_conserved(&s);
 }
 
@@ -540,7 +533,7 @@ fn same_raw_id_in_different_tokens_or_types_are_different_groups() {
         )
         .encode_to_vec(),
     );
-    assert_eq!(n(&p.stats(), "/total/buffered/groups"), 3);
+    assert_eq!(p.stats().total.buffered.groups, 3);
     p.flush();
     let d = p.poll_kept();
     assert_eq!(d.len(), 1);
@@ -574,11 +567,10 @@ fn zstd_payloads_are_delivered_decompressed_and_corrupt_ones_dropped() {
     assert_eq!(d[0].body, expected_body);
     let s = p.stats();
     assert_eq!(
-        n(&s, "/tokens/tkn/dropped/by_reason/decode_error"),
-        2,
+        s.tokens["tkn"].counters.dropped.by_reason["decode_error"], 2,
         "the truncated zstd frame and the garbage payload"
     );
-    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/no_match"), 0);
+    assert_eq!(s.tokens["tkn"].counters.dropped.by_reason["no_match"], 0);
     assert_conserved(&s);
 }
 
@@ -605,7 +597,10 @@ fn an_empty_zstd_payload_is_empty_as_in_payload_bytes() {
     );
     assert_eq!(d[0].body, expected_body);
     let s = p.stats();
-    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/decode_error"), 0);
+    assert_eq!(
+        s.tokens["tkn"].counters.dropped.by_reason["decode_error"],
+        0
+    );
     assert_conserved(&s);
 }
 
@@ -620,7 +615,7 @@ fn a_kept_group_with_a_malformed_point_is_never_delivered() {
     p.flush();
     assert!(p.poll_kept().is_empty());
     assert_eq!(
-        n(&p.stats(), "/tokens/tkn/dropped/by_reason/decode_error"),
+        p.stats().tokens["tkn"].counters.dropped.by_reason["decode_error"],
         1
     );
 }
@@ -654,8 +649,7 @@ fn late_data_follows_the_decision() {
     );
     let s = p.stats();
     assert_eq!(
-        n(&s, "/tokens/tkn/buffered/groups"),
-        0,
+        s.tokens["tkn"].counters.buffered.groups, 0,
         "late packets do not open groups"
     );
     let d = p.poll_kept();
@@ -665,9 +659,9 @@ fn late_data_follows_the_decision() {
         "late packet of a kept group, at the next poll"
     );
     let s = p.stats();
-    assert_eq!(n(&s, "/tokens/tkn/late/kept"), 1);
-    assert_eq!(n(&s, "/tokens/tkn/late/dropped"), 1);
-    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/late"), 1);
+    assert_eq!(s.tokens["tkn"].counters.late.kept, 1);
+    assert_eq!(s.tokens["tkn"].counters.late.dropped, 1);
+    assert_eq!(s.tokens["tkn"].counters.dropped.by_reason["late"], 1);
     assert_conserved(&s);
 }
 
@@ -680,7 +674,7 @@ fn late_data_new_group_is_the_reference_behaviour() {
     p.set_time(T0 + 10 * SEC).expect("time");
     assert!(p.poll_kept().is_empty());
     ok(&p, None, &trace("tkn", "t", &[span("t", "error", vec![])]));
-    assert_eq!(n(&p.stats(), "/tokens/tkn/buffered/groups"), 1);
+    assert_eq!(p.stats().tokens["tkn"].counters.buffered.groups, 1);
     p.set_time(T0 + 20 * SEC).expect("time");
     assert_eq!(
         kept_ids(&p.poll_kept()),
@@ -701,7 +695,7 @@ fn decision_cache_is_bounded_by_ttl() {
     p.poll_kept();
     ok(&p, None, &trace("tkn", "t", &[span("t", "ok", vec![])]));
     assert_eq!(
-        n(&p.stats(), "/tokens/tkn/buffered/groups"),
+        p.stats().tokens["tkn"].counters.buffered.groups,
         1,
         "decision forgotten: a new group"
     );
@@ -768,7 +762,7 @@ fn a_group_over_max_group_bytes_is_decided_at_once() {
         &[span("big", "error", vec![string("msg", &"x".repeat(600))])],
     );
     ok(&p, None, &big.encode_to_vec());
-    assert_eq!(n(&p.stats(), "/tokens/tkn/buffered/groups"), 0);
+    assert_eq!(p.stats().tokens["tkn"].counters.buffered.groups, 0);
     assert_eq!(
         kept_ids(&p.poll_kept()),
         ["big"],
@@ -806,18 +800,20 @@ fn over_its_share_a_token_decides_its_oldest_groups_early() {
         );
     }
     let s = p.stats();
-    assert!(n(&s, "/tokens/noisy/early_decisions") > 50, "{s:#}");
-    assert!(n(&s, "/tokens/noisy/held_bytes") <= 25_000);
+    assert!(s.tokens["noisy"].counters.early_decisions > 50, "{s:#?}");
+    assert!(s.tokens["noisy"].held_bytes <= 25_000);
     assert_eq!(
-        n(&s, "/tokens/quiet/buffered/groups"),
-        1,
+        s.tokens["quiet"].counters.buffered.groups, 1,
         "the quiet token keeps its group"
     );
-    assert_eq!(n(&s, "/tokens/quiet/early_decisions"), 0);
+    assert_eq!(s.tokens["quiet"].counters.early_decisions, 0);
     assert_conserved(&s);
     // The early-decided groups were decided by the pipelines (kept: errors), not discarded.
     let kept = kept_ids(&p.poll_kept());
-    assert_eq!(kept.len() as u64, n(&s, "/tokens/noisy/early_decisions"));
+    assert_eq!(
+        kept.len() as u64,
+        s.tokens["noisy"].counters.early_decisions
+    );
     assert_eq!(kept[0], "n0", "oldest first");
     // A packet larger than the share can never fit.
     let e = p
@@ -850,12 +846,8 @@ fn flush_decides_everything_now() {
     );
     p.flush();
     let s = p.stats();
-    assert_eq!(n(&s, "/total/buffered/groups"), 0);
-    assert_eq!(
-        n(&s, "/total/pending/packets"),
-        1,
-        "pending packets stay pending"
-    );
+    assert_eq!(s.total.buffered.groups, 0);
+    assert_eq!(s.total.pending.packets, 1, "pending packets stay pending");
     assert_eq!(kept_ids(&p.poll_kept()), ["a"]);
     assert_conserved(&p.stats());
 }
@@ -869,14 +861,20 @@ fn no_config_at_decision_time_drops() {
     ok(&p, None, &trace("tkn", "t", &[span("t", "error", vec![])]));
     p.flush();
     assert!(p.poll_kept().is_empty());
-    assert_eq!(n(&p.stats(), "/tokens/tkn/dropped/by_reason/no_match"), 1);
+    assert_eq!(
+        p.stats().tokens["tkn"].counters.dropped.by_reason["no_match"],
+        1
+    );
     // A config that drops the trace section while a group waits: no config at decision time.
     ok(&p, None, &trace("tkn", "u", &[span("u", "error", vec![])]));
     p.set_config("tkn", br#"{"version": 2, "logging": {}}"#)
         .expect("config");
     p.flush();
     assert!(p.poll_kept().is_empty());
-    assert_eq!(n(&p.stats(), "/tokens/tkn/dropped/by_reason/no_config"), 1);
+    assert_eq!(
+        p.stats().tokens["tkn"].counters.dropped.by_reason["no_config"],
+        1
+    );
 }
 
 #[test]
@@ -887,8 +885,46 @@ fn a_poll_with_nothing_due_returns_nothing() {
     p.set_time(T0 - SEC).expect("an earlier time is ignored");
     assert_eq!(p.now(), T0);
     let s = p.stats();
-    assert_eq!(n(&s, "/total/accepted"), 0);
+    assert_eq!(s.total.accepted, 0);
     assert_conserved(&s);
+}
+
+#[test]
+fn stats_json_has_the_documented_keys() {
+    let p = processor("");
+    p.set_config("tkn", TRACE_CONFIG.as_bytes())
+        .expect("config");
+    ok(&p, None, &trace("tkn", "t", &[span("t", "error", vec![])]));
+    let json = p.stats().to_json();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut keys: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    let sorted = |k: &[&str]| -> Vec<String> {
+        let mut k: Vec<String> = k.iter().map(|s| s.to_string()).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&json), sorted(&["memory", "total", "tokens"]));
+    let counters = [
+        "accepted",
+        "refused_busy",
+        "pending",
+        "buffered",
+        "kept",
+        "dropped",
+        "early_decisions",
+        "late",
+        "configs",
+    ];
+    assert_eq!(keys(&json["total"]), sorted(&counters));
+    let token = [
+        &counters[..],
+        &["decisions", "config", "drift", "held_bytes"],
+    ]
+    .concat();
+    assert_eq!(keys(&json["tokens"]["tkn"]), sorted(&token));
 }
 
 #[test]
@@ -903,9 +939,10 @@ fn stats_flag_referenced_keys_never_observed_and_type_drift() {
             {"name": "nil-only", "type": "condition", "condition": "{ region_tag != nil }", "action": "drop"}]}}"#,
     )
     .expect("config");
-    assert_eq!(
-        p.stats()["tokens"]["tkn"]["drift"]["tracing"]["pipelines"],
-        serde_json::json!({}),
+    assert!(
+        p.stats().tokens["tkn"].drift["tracing"]
+            .pipelines
+            .is_empty(),
         "nothing is flagged before a group was observed"
     );
     for i in 0..5 {
@@ -925,15 +962,33 @@ fn stats_flag_referenced_keys_never_observed_and_type_drift() {
         );
     }
     p.flush();
-    let drift = &p.stats()["tokens"]["tkn"]["drift"]["tracing"];
-    assert_eq!(drift["observed_groups"], 5);
-    assert_eq!(drift["keys_over_limit"], 0);
+    let drift = &p.stats().tokens["tkn"].drift["tracing"];
+    assert_eq!(drift.observed_groups, 5);
+    assert_eq!(drift.keys_over_limit, 0);
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
-        drift["pipelines"],
-        serde_json::json!({
-            "trace.pipelines[1]": {"name": "renamed", "never_observed": ["tenant_region"], "type_mismatch": []},
-            "trace.pipelines[2]": {"name": "5xx", "never_observed": [], "type_mismatch": [
-                {"key": "http_status_code", "observed": ["tag"], "compared_with": ["int"]}]}
-        })
+        drift.pipelines,
+        BTreeMap::from([
+            (
+                "trace.pipelines[1]".to_string(),
+                PipelineDrift {
+                    name: "renamed".into(),
+                    never_observed: strings(&["tenant_region"]),
+                    type_mismatch: vec![],
+                }
+            ),
+            (
+                "trace.pipelines[2]".to_string(),
+                PipelineDrift {
+                    name: "5xx".into(),
+                    never_observed: vec![],
+                    type_mismatch: vec![TypeMismatch {
+                        key: "http_status_code".into(),
+                        observed: strings(&["tag"]),
+                        compared_with: strings(&["int"]),
+                    }],
+                }
+            ),
+        ])
     );
 }

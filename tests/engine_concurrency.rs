@@ -129,14 +129,14 @@ fn concurrent_ingest_poll_and_config_swaps_conserve_every_point() {
 
     let stats = p.stats();
     assert_conserved(&stats);
-    let total = &stats["total"];
-    assert_eq!(total["accepted"], accepted);
+    let total = &stats.total;
+    assert_eq!(total.accepted, accepted);
     assert_eq!(accepted, (INGESTERS * PACKETS_PER_THREAD) as u64);
-    assert_eq!(total["buffered"]["packets"], 0);
-    assert_eq!(total["pending"]["packets"], 0);
+    assert_eq!(total.buffered.packets, 0);
+    assert_eq!(total.pending.packets, 0);
     let unique: HashSet<i64> = delivered.iter().copied().collect();
     assert_eq!(unique.len(), delivered.len(), "a point was delivered twice");
-    let kept_packets = total["kept"]["packets"].as_u64().expect("kept packets");
+    let kept_packets = total.kept.packets;
     assert_eq!(
         delivered.len() as u64,
         kept_packets * POINTS_PER_PACKET,
@@ -150,8 +150,5 @@ fn concurrent_ingest_poll_and_config_swaps_conserve_every_point() {
             "point {s} delivered without its packet sibling"
         );
     }
-    assert!(
-        kept_packets > 0 && total["dropped"]["packets"].as_u64().expect("dropped") > 0,
-        "{total:#}"
-    );
+    assert!(kept_packets > 0 && total.dropped.packets > 0, "{total:#?}");
 }

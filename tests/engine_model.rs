@@ -496,8 +496,8 @@ fn run_case(seed: u64, edges: &[String]) {
     let s = engine.stats();
     assert_conserved(&s);
     let pending: u64 = model.pending.values().map(|v| v.len() as u64).sum();
-    assert_eq!(s["total"]["pending"]["packets"], pending, "seed {seed}");
-    assert_eq!(s["total"]["buffered"]["packets"], 0, "seed {seed}");
+    assert_eq!(s.total.pending.packets, pending, "seed {seed}");
+    assert_eq!(s.total.buffered.packets, 0, "seed {seed}");
 }
 
 #[test]

@@ -14,14 +14,7 @@ use std::sync::Arc;
 
 use common::*;
 use flood::{processor, run, token, Spec, FLOOD_CONFIG};
-use serde_json::Value;
 use tailsampling::Status;
-
-fn n(s: &Value, path: &str) -> u64 {
-    s.pointer(path)
-        .and_then(Value::as_u64)
-        .unwrap_or_else(|| panic!("no {path} in {s:#}"))
-}
 
 /// What one packet of the flood costs against the budget, at most (payload and overheads):
 /// concurrent ingests may each have reserved it before finding it does not fit.
@@ -44,7 +37,7 @@ fn ten_times_the_budget_across_four_threads_and_many_tenants() {
     let p = processor(&spec);
     let out = run(&p, &spec, || {});
     let s = &out.after;
-    let total = &s["total"];
+    let total = &s.total;
     eprintln!(
         "flood: {} packets offered: {} ok, {} pending, {} busy; {} early decisions; \
          held at most {} B (budget {} B), one token at most {} B",
@@ -52,7 +45,7 @@ fn ten_times_the_budget_across_four_threads_and_many_tenants() {
         out.ok,
         out.pending,
         out.busy,
-        total["early_decisions"],
+        total.early_decisions,
         out.max_held,
         spec.budget,
         out.max_token_held
@@ -60,7 +53,7 @@ fn ten_times_the_budget_across_four_threads_and_many_tenants() {
 
     // Busy answered, early decisions made, the pending cache used.
     assert!(out.busy > 0, "{out:#?}");
-    assert!(n(total, "/early_decisions") > 0, "{s:#}");
+    assert!(total.early_decisions > 0, "{s:#?}");
     assert!(out.pending > 0);
     // Held memory within the budget (while flooding, up to one packet per thread reserved
     // before it is found not to fit); each token within its share.
@@ -68,15 +61,15 @@ fn ten_times_the_budget_across_four_threads_and_many_tenants() {
     let in_flight = spec.threads as u64 * PACKET_COST;
     assert!(out.max_held <= budget + in_flight, "{out:#?}");
     assert!(out.max_token_held <= share + in_flight, "{out:#?}");
-    assert!(n(s, "/memory/held_bytes") <= budget);
-    for t in s["tokens"].as_object().expect("tokens").values() {
-        assert!(n(t, "/held_bytes") <= share, "{t:#}");
+    assert!(s.memory.held_bytes <= budget);
+    for t in s.tokens.values() {
+        assert!(t.held_bytes <= share, "{t:#?}");
     }
 
     // Exact accounting: what the clients were told is what the stats say.
     assert_eq!(out.offered_packets, out.ok + out.pending + out.busy);
-    assert_eq!(n(total, "/accepted"), out.ok + out.pending);
-    assert_eq!(n(total, "/refused_busy"), out.busy);
+    assert_eq!(total.accepted, out.ok + out.pending);
+    assert_eq!(total.refused_busy, out.busy);
     assert_conserved(s);
 
     // Nothing accepted is lost: configs for the pending tokens drain them, a flush decides
@@ -88,18 +81,15 @@ fn ten_times_the_budget_across_four_threads_and_many_tenants() {
     let delivered = out.delivered_points + p.poll_kept().iter().map(|d| d.points).sum::<u64>();
     let s = p.stats();
     assert_conserved(&s);
-    let total = &s["total"];
-    assert_eq!(
-        n(total, "/buffered/packets") + n(total, "/pending/packets"),
-        0
-    );
-    assert_eq!(delivered, n(total, "/kept/packets"));
+    let total = &s.total;
+    assert_eq!(total.buffered.packets + total.pending.packets, 0);
+    assert_eq!(delivered, total.kept.packets);
     assert!(delivered > 0);
     assert_eq!(
-        n(total, "/kept/packets") + n(total, "/dropped/packets"),
+        total.kept.packets + total.dropped.packets,
         out.ok + out.pending
     );
-    assert_eq!(n(&s, "/memory/held_bytes"), 0);
+    assert_eq!(s.memory.held_bytes, 0);
 }
 
 #[test]
@@ -147,15 +137,15 @@ fn a_noisy_tenant_cannot_push_out_another_tenants_groups() {
     };
     let out = run(&p, &spec, during);
     let s = &out.after;
-    let q = &s["tokens"]["quiet"];
-    assert_eq!(n(q, "/buffered/groups"), 20, "{q:#}");
-    assert_eq!(n(q, "/buffered/packets"), added.load(Ordering::Relaxed));
-    assert_eq!(n(q, "/early_decisions"), 0);
-    assert_eq!(n(q, "/dropped/packets") + n(q, "/kept/packets"), 0);
-    let noisy = &s["tokens"]["t00"];
+    let q = &s.tokens["quiet"];
+    assert_eq!(q.counters.buffered.groups, 20, "{q:#?}");
+    assert_eq!(q.counters.buffered.packets, added.load(Ordering::Relaxed));
+    assert_eq!(q.counters.early_decisions, 0);
+    assert_eq!(q.counters.dropped.packets + q.counters.kept.packets, 0);
+    let noisy = &s.tokens["t00"];
     let share = (spec.budget as f64 * spec.share) as u64;
-    assert!(n(noisy, "/early_decisions") > 0, "{noisy:#}");
-    assert!(n(noisy, "/held_bytes") <= share);
-    assert!(out.max_token_held <= share + spec.threads as u64 * PACKET_COST + n(q, "/held_bytes"));
+    assert!(noisy.counters.early_decisions > 0, "{noisy:#?}");
+    assert!(noisy.held_bytes <= share);
+    assert!(out.max_token_held <= share + spec.threads as u64 * PACKET_COST + q.held_bytes);
     assert_conserved(s);
 }

@@ -12,9 +12,8 @@ mod heap;
 
 use common::*;
 use prost::Message;
-use serde_json::Value;
 use tailsampling::wire::proto::aggregate::DataPacket;
-use tailsampling::{validate_config, Processor, Status};
+use tailsampling::{validate_config, Processor, Stats, Status};
 
 /// What the engine may keep allocated beyond its budget, whatever the traffic: structures of
 /// bounded size that fill with use. Per shard (16), up to about 2000 timing-wheel entries of
@@ -51,9 +50,9 @@ impl Bounded {
     /// The stats, after checking the budget: held bytes (in the stats) within the limit, and
     /// the heap the engine keeps within the limit plus `SLACK`. The caller must hold no big
     /// buffers of its own at this point.
-    fn check(&self) -> Value {
+    fn check(&self) -> Stats {
         let s = self.p.stats();
-        let held = s["memory"]["held_bytes"].as_u64().expect("held") as usize;
+        let held = s.memory.held_bytes as usize;
         assert!(held <= self.limit, "held {held} > limit {}", self.limit);
         drop(s);
         let retained = heap::live().saturating_sub(self.base);
@@ -84,12 +83,6 @@ impl Bounded {
 
 fn count_points(body: &[u8]) -> Result<usize, tailsampling::wire::WireError> {
     tailsampling::wire::count_points(body)
-}
-
-fn n(s: &Value, path: &str) -> u64 {
-    s.pointer(path)
-        .and_then(Value::as_u64)
-        .unwrap_or_else(|| panic!("no {path} in {s:#}"))
 }
 
 /// A one-point trace packet of `tkn` for group `id` whose payload is `payload` (zstd if
@@ -129,7 +122,7 @@ fn decompression_bombs_cost_their_compressed_size_and_are_dropped_at_decision() 
         );
     }
     let s = b.check();
-    assert!(n(&s, "/memory/held_bytes") < 80 << 10, "{s:#}");
+    assert!(s.memory.held_bytes < 80 << 10, "{s:#?}");
     // Deciding them decompresses at most `cap` (+1) bytes at a time, and drops them.
     let ((delivered, _), _, peak) = heap::measure(|| b.poll_after(3));
     assert_eq!(delivered, 0);
@@ -138,7 +131,10 @@ fn decompression_bombs_cost_their_compressed_size_and_are_dropped_at_decision() 
         "deciding the bombs took {peak} bytes of heap"
     );
     let s = b.check();
-    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/decode_error"), 2);
+    assert_eq!(
+        s.tokens["tkn"].counters.dropped.by_reason["decode_error"],
+        2
+    );
 
     // A late packet of a kept group, as a bomb: validated, dropped, never delivered.
     let ok = packet("tkn", "tracing", "", "kept", &[span("kept", "ok", vec![])]);
@@ -155,7 +151,10 @@ fn decompression_bombs_cost_their_compressed_size_and_are_dropped_at_decision() 
         "validating the late bomb took {peak} bytes of heap"
     );
     let s = b.check();
-    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/decode_error"), 3);
+    assert_eq!(
+        s.tokens["tkn"].counters.dropped.by_reason["decode_error"],
+        3
+    );
 }
 
 #[test]
@@ -183,8 +182,8 @@ fn a_group_of_small_zstd_packets_never_inflates_past_its_limits() {
     delivered += b.poll_after(0).1;
     let s = b.check();
     assert_eq!(delivered, 300, "every point once");
-    assert_eq!(n(&s, "/tokens/tkn/kept/packets"), 300);
-    assert!(n(&s, "/tokens/tkn/late/kept") > 0);
+    assert_eq!(s.tokens["tkn"].counters.kept.packets, 300);
+    assert!(s.tokens["tkn"].counters.late.kept > 0);
 
     // Frames that do not declare their size cannot be decided at their size limit; their
     // group's decision stops inflating at max_group_bytes + max_decompressed_bytes and drops
@@ -198,12 +197,15 @@ fn a_group_of_small_zstd_packets_never_inflates_past_its_limits() {
         let body = raw_packet("u", undeclared.clone(), 1);
         assert_eq!(b.p.ingest(None, &body), Ok(Status::Ok));
     }
-    assert_eq!(n(&b.check(), "/tokens/tkn/buffered/packets"), 300);
+    assert_eq!(b.check().tokens["tkn"].counters.buffered.packets, 300);
     let ((delivered, _), _, peak) = heap::measure(|| b.poll_after(3));
     assert_eq!(delivered, 0);
     assert!(peak <= 9 << 20, "deciding took {peak} bytes of heap");
     let s = b.check();
-    assert_eq!(n(&s, "/tokens/tkn/dropped/by_reason/decode_error"), 300);
+    assert_eq!(
+        s.tokens["tkn"].counters.dropped.by_reason["decode_error"],
+        300
+    );
 }
 
 #[test]
@@ -231,7 +233,7 @@ fn kept_zstd_payloads_waiting_for_a_poll_count_against_the_budget() {
     let (_, points) = b.poll_after(0);
     let s = b.check();
     assert_eq!(points, 100 - busy);
-    assert_eq!(n(&s, "/memory/held_bytes"), 0, "released by the poll");
+    assert_eq!(s.memory.held_bytes, 0, "released by the poll");
     assert_eq!(
         b.p.ingest(None, &raw_packet("after", frame, 1)),
         Ok(Status::Ok)
@@ -271,8 +273,8 @@ fn packets_at_max_packet_bytes_are_taken_and_one_byte_over_is_too_large() {
         assert!(e.message().contains("max_packet_bytes"), "{e}");
     }
     let s = p.stats();
-    assert_eq!(n(&s, "/total/accepted"), 2);
-    assert!(n(&s, "/memory/held_bytes") >= 2 * max as u64);
+    assert_eq!(s.total.accepted, 2);
+    assert!(s.memory.held_bytes >= 2 * max as u64);
     assert_conserved(&s);
 
     // A packet within max_packet_bytes but over the token's memory share: Busy, not stored.
@@ -287,7 +289,7 @@ fn packets_at_max_packet_bytes_are_taken_and_one_byte_over_is_too_large() {
         .ingest(None, &sized("tkn", "share", 20_000))
         .expect_err("over the share");
     assert_eq!(e.status(), Status::Busy);
-    assert_eq!(n(&small.stats(), "/memory/held_bytes"), 0);
+    assert_eq!(small.stats().memory.held_bytes, 0);
 }
 
 #[test]
@@ -309,12 +311,8 @@ fn giant_tokens_are_refused_with_a_status() {
     assert_eq!(e.status(), Status::TokenMismatch);
     drop(body);
     let s = b.check();
-    assert_eq!(
-        s["tokens"].as_object().expect("tokens").len(),
-        1,
-        "no tenant made"
-    );
-    assert_eq!(n(&s, "/total/accepted"), 0);
+    assert_eq!(s.tokens.len(), 1, "no tenant made");
+    assert_eq!(s.total.accepted, 0);
 }
 
 #[test]
@@ -335,7 +333,7 @@ fn giant_header_strings_are_refused_with_a_status() {
             .expect_err("giant group_key");
     assert!(e.message().contains("group_key"), "{e}");
     drop((pk, giant));
-    assert_eq!(n(&b.check(), "/total/accepted"), 0);
+    assert_eq!(b.check().total.accepted, 0);
 }
 
 #[test]
@@ -376,12 +374,11 @@ fn giant_keys_and_values_are_decided_and_not_kept_after() {
     b.poll_after(0);
     let s = b.check();
     assert_eq!(
-        n(&s, "/tokens/tkn/kept/groups"),
-        2,
+        s.tokens["tkn"].counters.kept.groups, 2,
         "g0 (the key) and g1 (the value)"
     );
-    assert_eq!(n(&s, "/tokens/tkn/dropped/groups"), 198);
-    assert!(n(&s, "/tokens/tkn/early_decisions") > 0);
+    assert_eq!(s.tokens["tkn"].counters.dropped.groups, 198);
+    assert!(s.tokens["tkn"].counters.early_decisions > 0);
 }
 
 #[test]
@@ -421,7 +418,7 @@ fn deeply_nested_and_huge_conditions_are_config_errors() {
     assert_eq!(e.status(), Status::ConfigError);
     let e = Processor::from_options_json(deep.as_bytes()).expect_err("deep options");
     assert_eq!(e.status(), Status::InvalidArgument);
-    assert_eq!(n(&p.stats(), "/tokens/tkn/configs/rejected"), 5);
+    assert_eq!(p.stats().tokens["tkn"].counters.configs.rejected, 5);
 }
 
 #[test]
@@ -489,15 +486,15 @@ fn many_tiny_groups_stay_within_the_budget() {
     let accepted = tiny_groups(&b, groups, |i| format!("t{i}"));
     assert_eq!(accepted, groups as u64);
     let s = b.check();
-    let early = n(&s, "/tokens/tkn/early_decisions");
-    assert!(early > groups as u64 / 2, "{s:#}");
+    let early = s.tokens["tkn"].counters.early_decisions;
+    assert!(early > groups as u64 / 2, "{s:#?}");
     // Each group is accounted at least 480 bytes: at most 8738 fit in 4 MiB.
-    assert!(n(&s, "/tokens/tkn/buffered/groups") <= 8738);
+    assert!(s.tokens["tkn"].counters.buffered.groups <= 8738);
     b.p.flush();
     let (_, points) = b.poll_after(0);
     let s = b.check();
-    assert_eq!(n(&s, "/total/buffered/groups"), 0);
-    assert_eq!(n(&s, "/tokens/tkn/kept/packets"), groups as u64);
+    assert_eq!(s.total.buffered.groups, 0);
+    assert_eq!(s.tokens["tkn"].counters.kept.packets, groups as u64);
     assert!(points > 0);
 }
 
@@ -535,7 +532,7 @@ fn one_enormous_group_is_decided_at_its_size_limit_and_delivered_whole() {
     delivered += b.poll_after(0).1;
     let s = b.check();
     assert_eq!(delivered, 20_000, "every point once");
-    assert!(n(&s, "/tokens/tkn/late/kept") > 0 || n(&s, "/tokens/tkn/kept/groups") > 1);
+    assert!(s.tokens["tkn"].counters.late.kept > 0 || s.tokens["tkn"].counters.kept.groups > 1);
     // The group went alone when larger than max_batch_bytes, and never larger than the cap.
     assert!(
         biggest > 1 << 20 && biggest <= (4 << 20) + 2000,

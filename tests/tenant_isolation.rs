@@ -177,10 +177,10 @@ fn run(initial: [Option<Rule>; 3], ops: Vec<Op>) -> Result<(), TestCaseError> {
         match (host, own, effective) {
             (Some(h), Some(o), _) if h != o => {
                 prop_assert_eq!(got.map_err(|e| e.status()), Err(Status::TokenMismatch));
-                let accepted = p.stats()["total"]["accepted"].as_u64();
+                let accepted = p.stats().total.accepted;
                 prop_assert_eq!(
                     accepted,
-                    Some(m.accepted.iter().sum()),
+                    m.accepted.iter().sum::<u64>(),
                     "a refused packet counted"
                 );
             }
@@ -230,11 +230,10 @@ fn run(initial: [Option<Rule>; 3], ops: Vec<Op>) -> Result<(), TestCaseError> {
             .collect();
         let got = delivered.remove(*token).unwrap_or_default();
         prop_assert_eq!(&got, &expected, "{}: rule {:?}", token, m.rules[t]);
-        let accepted = s["tokens"][*token]["accepted"].as_u64().unwrap_or(0);
+        let counters = s.tokens.get(*token).map(|t| &t.counters);
+        let accepted = counters.map_or(0, |c| c.accepted);
         prop_assert_eq!(accepted, m.accepted[t], "{}", token);
-        let pending = s["tokens"][*token]["pending"]["packets"]
-            .as_u64()
-            .unwrap_or(0);
+        let pending = counters.map_or(0, |c| c.pending.packets);
         prop_assert_eq!(
             pending,
             if m.rules[t].is_none() {

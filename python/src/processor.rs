@@ -176,7 +176,7 @@ impl PyProcessor {
     /// Per token and in total, ``accepted == pending["packets"] + buffered["packets"] +
     /// kept["packets"] + dropped["packets"]`` whenever no call is in flight.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stats = self.call(py, "stats", |p| p.stats())?;
+        let stats = self.call(py, "stats", |p| p.stats().to_json())?;
         from_json(py, &stats)
     }
 

@@ -7,8 +7,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use crate::wire::{PacketRef, Points};
-use crate::{Delivery, Processor, Status};
-use serde_json::Value;
+use crate::{Delivery, Processor, Stats, Status};
 
 const SEC: i64 = 1_000_000_000;
 
@@ -145,7 +144,7 @@ impl Sim {
     }
 
     /// Flushes everything still buffered and returns the final stats.
-    pub(super) fn finish(&mut self) -> Value {
+    pub(super) fn finish(&mut self) -> Stats {
         let now = self.p.now();
         self.timed(|p| p.flush());
         self.poll(now);
@@ -161,12 +160,8 @@ fn human_bytes(b: u64) -> String {
     }
 }
 
-fn u(v: &Value, path: &str) -> u64 {
-    v.pointer(path).and_then(Value::as_u64).unwrap_or(0)
-}
-
 /// The readable report of a run.
-pub(super) fn report(title: &str, t: &Tally, stats: &Value, simulated: Duration) -> String {
+pub(super) fn report(title: &str, t: &Tally, stats: &Stats, simulated: Duration) -> String {
     let mut r = String::new();
     let secs = t.engine_time.as_secs_f64().max(1e-9);
     let _ = writeln!(r, "{title}");
@@ -194,71 +189,64 @@ pub(super) fn report(title: &str, t: &Tally, stats: &Value, simulated: Duration)
         t.bytes as f64 / secs / 1e6
     );
     let _ = writeln!(r);
-    if let Some(tokens) = stats["tokens"].as_object() {
-        for (token, s) in tokens {
-            let version = s["config"]["version"]
-                .as_i64()
-                .map_or("none".to_string(), |v| format!("v{v}"));
-            let _ = writeln!(
-                r,
-                "tenant {token} (config {version}): {} packets accepted",
-                u(s, "/accepted")
-            );
-            if let Some(decisions) = s["decisions"].as_object() {
-                for (dt, pipelines) in decisions {
-                    for (name, c) in pipelines.as_object().into_iter().flatten() {
-                        let _ = writeln!(
-                            r,
-                            "  {dt:<8} {name:<22} kept {:>6}   dropped {:>6}",
-                            u(c, "/kept"),
-                            u(c, "/dropped")
-                        );
-                    }
-                }
-            }
-            for ((tok, dt), (bodies, points, bytes)) in
-                t.delivered.iter().filter(|((tok, _), _)| tok == token)
-            {
-                let _ = tok;
+    for (token, s) in &stats.tokens {
+        let version = s
+            .config
+            .as_ref()
+            .map_or("none".to_string(), |c| format!("v{}", c.version));
+        let _ = writeln!(
+            r,
+            "tenant {token} (config {version}): {} packets accepted",
+            s.counters.accepted
+        );
+        for (dt, pipelines) in &s.decisions {
+            for (name, c) in pipelines {
                 let _ = writeln!(
                     r,
-                    "  delivered {dt:<8} {points:>7} points in {bodies} bodies ({})",
-                    human_bytes(*bytes)
+                    "  {dt:<8} {name:<22} kept {:>6}   dropped {:>6}",
+                    c.kept, c.dropped
                 );
             }
+        }
+        for ((_, dt), (bodies, points, bytes)) in
+            t.delivered.iter().filter(|((tok, _), _)| tok == token)
+        {
             let _ = writeln!(
                 r,
-                "  late packets: kept {}, dropped {}; early decisions {}; busy {}",
-                u(s, "/late/kept"),
-                u(s, "/late/dropped"),
-                u(s, "/early_decisions"),
-                u(s, "/refused_busy")
+                "  delivered {dt:<8} {points:>7} points in {bodies} bodies ({})",
+                human_bytes(*bytes)
             );
-            let _ = writeln!(r);
         }
+        let c = &s.counters;
+        let _ = writeln!(
+            r,
+            "  late packets: kept {}, dropped {}; early decisions {}; busy {}",
+            c.late.kept, c.late.dropped, c.early_decisions, c.refused_busy
+        );
+        let _ = writeln!(r);
     }
     let metrics: Vec<String> = t.metrics.iter().map(|(m, n)| format!("{m} {n}")).collect();
     let _ = writeln!(r, "metric points emitted: {}", metrics.join(", "));
-    let total = &stats["total"];
+    let total = &stats.total;
     let (acc, pend, buf, kept, dropped) = (
-        u(total, "/accepted"),
-        u(total, "/pending/packets"),
-        u(total, "/buffered/packets"),
-        u(total, "/kept/packets"),
-        u(total, "/dropped/packets"),
+        total.accepted,
+        total.pending.packets,
+        total.buffered.packets,
+        total.kept.packets,
+        total.dropped.packets,
     );
-    let reasons: Vec<String> = total["dropped"]["by_reason"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(_, n)| n.as_u64() != Some(0))
+    let reasons: Vec<String> = total
+        .dropped
+        .by_reason
+        .iter()
+        .filter(|(_, n)| **n != 0)
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
     let _ = writeln!(
         r,
         "conservation: accepted {acc} = pending {pend} + buffered {buf} + kept {kept} + dropped {dropped} ({}) {}",
         reasons.join(", "),
-        if acc == pend + buf + kept + dropped { "✓" } else { "✗ MISMATCH" }
+        if total.conserved() { "✓" } else { "✗ MISMATCH" }
     );
     r
 }

@@ -31,6 +31,10 @@ pub use error::{Error, Status};
 pub use options::{ClockMode, LateData, Options, OptionsError};
 pub use outbox::{Delivery, CONTENT_TYPE};
 pub use peek::{peek_packet, PacketInfo};
+pub use stats::{
+    Buffered, Bytes, ConfigInForce, Configs, Counters, Dropped, Groups, KeptDropped, Memory, Stats,
+    TokenStats,
+};
 
 use crate::config::{
     BuiltinMetrics, Config, DataType, Diagnostic, Pipeline, Section, NO_DIMENSION,
@@ -843,8 +847,9 @@ impl Processor {
         self.runtime.lock().add_send(token, data_type, result, n);
     }
 
-    /// Engine statistics as JSON (see [`stats`](self) for the shape): per token and in total.
-    pub fn stats(&self) -> serde_json::Value {
+    /// Engine statistics: per token and in total (see [`Stats`]; its JSON is what
+    /// `ts_stats_json` returns).
+    pub fn stats(&self) -> Stats {
         let tenants: Vec<Arc<Tenant>> = self.tenants.read().values().cloned().collect();
         stats::render(&tenants, self.held.load(Ordering::Relaxed), &self.opts)
     }

@@ -1,10 +1,13 @@
-//! Engine statistics as JSON: per token and in total, the five places an accepted packet can
-//! be (pending, buffered, kept, dropped by reason), so that at any quiescent moment
-//! `accepted == pending.packets + buffered.packets + kept.packets + dropped.packets`.
+//! Engine statistics ([`Stats`]): per token and in total, the five places an accepted packet
+//! can be (pending, buffered, kept, dropped by reason), so that at any quiescent moment
+//! `accepted == pending.packets + buffered.packets + kept.packets + dropped.packets`
+//! ([`Counters::conserved`]). The JSON of `ts_stats_json`, Python's `stats()` and Go's
+//! `Stats` is the serialization of these types (bindings/go/stats.go and the Python stubs
+//! mirror them; their tests check they cover every field):
 //!
 //! ```json
 //! {"memory": {"held_bytes": 0, "limit_bytes": 1073741824},
-//!  "total": {...same shape as a token, without "config"...},
+//!  "total": {...the counters of a token...},
 //!  "tokens": {"tkn_a": {
 //!     "accepted": 10, "refused_busy": 0,
 //!     "pending": {"packets": 0, "bytes": 0},
@@ -12,9 +15,9 @@
 //!     "kept": {"groups": 3, "packets": 5},
 //!     "dropped": {"groups": 1, "packets": 3, "by_reason": {"pipeline": 1, "no_match": 2, ...}},
 //!     "early_decisions": 0, "late": {"kept": 0, "dropped": 0},
-//!     "decisions": {"tracing": {"keep-errors": {"kept": 3, "dropped": 0}}},
 //!     "configs": {"applied": 1, "ignored": 0, "rejected": 0},
-//!     "config": {"version": 2, "changed_at_unix_nano": 0},
+//!     "decisions": {"tracing": {"keep-errors": {"kept": 3, "dropped": 0}}},
+//!     "config": {"version": 2, "changed_at_unix_nano": 0, "warnings": []},
 //!     "drift": {"tracing": {"observed_groups": 64, "observed_keys": 15, "keys_over_limit": 0,
 //!       "pipelines": {"trace.pipelines[1]": {"name": "keep-errors", "never_observed": ["sttaus"],
 //!         "type_mismatch": [{"key": "http_status_code", "observed": ["tag"], "compared_with": ["int"]}]}}}},
@@ -22,122 +25,264 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use super::options::Options;
-use super::tenant::{get, Counters, Reason, Tenant};
+use super::tenant::{get, Counters as Atomics, Reason, Tenant};
 use crate::config::{DataType, Diagnostic};
+use crate::schema::Drift;
 
-/// The counter values of one token, or their sum.
-#[derive(Default)]
-struct Snapshot {
-    accepted: u64,
-    busy: u64,
-    pending: [u64; 2],
-    buffered: [u64; 3],
-    kept: [u64; 2],
-    dropped: [u64; 2],
-    by_reason: [u64; Reason::ALL.len()],
-    early: u64,
-    late: [u64; 2],
-    configs: [u64; 3],
+/// The statistics of a processor ([`Processor::stats`](super::Processor::stats)).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// The global memory budget.
+    pub memory: Memory,
+    /// The counters of every token, summed.
+    pub total: Counters,
+    /// Each token the engine has seen, by token.
+    pub tokens: BTreeMap<String, TokenStats>,
 }
 
-impl Snapshot {
-    fn of(c: &Counters) -> Self {
-        Snapshot {
+impl Stats {
+    /// The statistics as JSON (the shape in this module's documentation).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// The global memory budget.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Memory {
+    /// Payload bytes buffered and pending now.
+    pub held_bytes: u64,
+    /// The `memory_limit_bytes` option.
+    pub limit_bytes: u64,
+}
+
+/// Packets and groups through the engine, for one token or in total.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Packets ingested with `Ok` or `Pending`.
+    pub accepted: u64,
+    /// Packets refused with `Busy` (not accepted).
+    pub refused_busy: u64,
+    /// What waits for a config now.
+    pub pending: Bytes,
+    /// What waits for a decision now.
+    pub buffered: Buffered,
+    /// What was decided kept (and handed to `poll_kept`).
+    pub kept: Groups,
+    /// What was dropped, by decision or for a counted reason.
+    pub dropped: Dropped,
+    /// Groups decided before their TTL to stay within memory.
+    pub early_decisions: u64,
+    /// Packets that arrived after their group was decided, by that decision.
+    pub late: KeptDropped,
+    /// `set_config` outcomes.
+    pub configs: Configs,
+}
+
+impl Counters {
+    /// Whether every accepted packet is accounted for: accepted == pending + buffered + kept +
+    /// dropped packets. It holds at any quiescent moment (no call in flight).
+    pub fn conserved(&self) -> bool {
+        self.accepted
+            == self.pending.packets
+                + self.buffered.packets
+                + self.kept.packets
+                + self.dropped.packets
+    }
+
+    fn of(c: &Atomics) -> Self {
+        Counters {
             accepted: get(&c.accepted),
-            busy: get(&c.busy),
-            pending: [get(&c.pending_packets), get(&c.pending_bytes)],
-            buffered: [
-                get(&c.buffered_groups),
-                get(&c.buffered_packets),
-                get(&c.buffered_bytes),
-            ],
-            kept: [get(&c.kept_groups), get(&c.kept_packets)],
-            dropped: [get(&c.dropped_groups), get(&c.dropped_packets)],
-            by_reason: std::array::from_fn(|i| get(&c.dropped_by[i])),
-            early: get(&c.early_decisions),
-            late: [get(&c.late_kept), get(&c.late_dropped)],
-            configs: [
-                get(&c.configs_applied),
-                get(&c.configs_ignored),
-                get(&c.configs_rejected),
-            ],
+            refused_busy: get(&c.busy),
+            pending: Bytes {
+                packets: get(&c.pending_packets),
+                bytes: get(&c.pending_bytes),
+            },
+            buffered: Buffered {
+                groups: get(&c.buffered_groups),
+                packets: get(&c.buffered_packets),
+                bytes: get(&c.buffered_bytes),
+            },
+            kept: Groups {
+                groups: get(&c.kept_groups),
+                packets: get(&c.kept_packets),
+            },
+            dropped: Dropped {
+                groups: get(&c.dropped_groups),
+                packets: get(&c.dropped_packets),
+                by_reason: Reason::ALL
+                    .iter()
+                    .map(|r| (r.as_str().to_owned(), get(&c.dropped_by[*r as usize])))
+                    .collect(),
+            },
+            early_decisions: get(&c.early_decisions),
+            late: KeptDropped {
+                kept: get(&c.late_kept),
+                dropped: get(&c.late_dropped),
+            },
+            configs: Configs {
+                applied: get(&c.configs_applied),
+                ignored: get(&c.configs_ignored),
+                rejected: get(&c.configs_rejected),
+            },
         }
     }
 
-    fn add(&mut self, o: &Snapshot) {
-        fn sum<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
-            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        }
+    fn add(&mut self, o: &Counters) {
         self.accepted += o.accepted;
-        self.busy += o.busy;
-        sum(&mut self.pending, &o.pending);
-        sum(&mut self.buffered, &o.buffered);
-        sum(&mut self.kept, &o.kept);
-        sum(&mut self.dropped, &o.dropped);
-        sum(&mut self.by_reason, &o.by_reason);
-        self.early += o.early;
-        sum(&mut self.late, &o.late);
-        sum(&mut self.configs, &o.configs);
-    }
-
-    fn to_json(&self) -> Map<String, Value> {
-        let by_reason: Map<String, Value> = Reason::ALL
-            .iter()
-            .map(|r| (r.as_str().to_string(), json!(self.by_reason[*r as usize])))
-            .collect();
-        let v = json!({
-            "accepted": self.accepted,
-            "refused_busy": self.busy,
-            "pending": {"packets": self.pending[0], "bytes": self.pending[1]},
-            "buffered": {"groups": self.buffered[0], "packets": self.buffered[1], "bytes": self.buffered[2]},
-            "kept": {"groups": self.kept[0], "packets": self.kept[1]},
-            "dropped": {"groups": self.dropped[0], "packets": self.dropped[1], "by_reason": by_reason},
-            "early_decisions": self.early,
-            "late": {"kept": self.late[0], "dropped": self.late[1]},
-            "configs": {"applied": self.configs[0], "ignored": self.configs[1], "rejected": self.configs[2]},
-        });
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
+        self.refused_busy += o.refused_busy;
+        self.pending.packets += o.pending.packets;
+        self.pending.bytes += o.pending.bytes;
+        self.buffered.groups += o.buffered.groups;
+        self.buffered.packets += o.buffered.packets;
+        self.buffered.bytes += o.buffered.bytes;
+        self.kept.groups += o.kept.groups;
+        self.kept.packets += o.kept.packets;
+        self.dropped.groups += o.dropped.groups;
+        self.dropped.packets += o.dropped.packets;
+        for (reason, n) in &o.dropped.by_reason {
+            *self.dropped.by_reason.entry(reason.clone()).or_default() += n;
         }
+        self.early_decisions += o.early_decisions;
+        self.late.kept += o.late.kept;
+        self.late.dropped += o.late.dropped;
+        self.configs.applied += o.configs.applied;
+        self.configs.ignored += o.configs.ignored;
+        self.configs.rejected += o.configs.rejected;
     }
 }
 
-pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> Value {
-    let mut total = Snapshot::default();
-    let mut tokens = BTreeMap::new();
+/// Packets and their payload bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Bytes {
+    /// Packets.
+    pub packets: u64,
+    /// Their payload bytes.
+    pub bytes: u64,
+}
+
+/// Groups, their packets and payload bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Buffered {
+    /// Groups.
+    pub groups: u64,
+    /// Their packets.
+    pub packets: u64,
+    /// Their payload bytes.
+    pub bytes: u64,
+}
+
+/// Groups and their packets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Groups {
+    /// Groups.
+    pub groups: u64,
+    /// Their packets.
+    pub packets: u64,
+}
+
+/// Dropped groups and packets, and the packets by reason (`pipeline`, `no_match`,
+/// `no_config`, …: every reason is present).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    /// Groups dropped by a decision.
+    pub groups: u64,
+    /// Packets dropped, by a decision or for a counted reason.
+    pub packets: u64,
+    /// Dropped packets by reason.
+    pub by_reason: BTreeMap<String, u64>,
+}
+
+/// A count of kept and of dropped.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KeptDropped {
+    /// Kept.
+    pub kept: u64,
+    /// Dropped.
+    pub dropped: u64,
+}
+
+/// Config outcomes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Configs {
+    /// Applied (a new token or a new version).
+    pub applied: u64,
+    /// Ignored (the version in force re-sent).
+    pub ignored: u64,
+    /// Refused (invalid; the config in force stays).
+    pub rejected: u64,
+}
+
+/// The statistics of one token.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TokenStats {
+    /// Its counters.
+    #[serde(flatten)]
+    pub counters: Counters,
+    /// Decided groups by data type (`tracing`, …), then by deciding pipeline (or provenance:
+    /// `no_match`, `early`, …).
+    pub decisions: BTreeMap<String, BTreeMap<String, KeptDropped>>,
+    /// The config in force, `None` while the token has none.
+    pub config: Option<ConfigInForce>,
+    /// Live drift, per data type the config has a section for.
+    pub drift: BTreeMap<String, Drift>,
+    /// Payload bytes of this token buffered and pending now.
+    pub held_bytes: u64,
+}
+
+/// The config in force for a token.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConfigInForce {
+    /// Its top-level `version`.
+    pub version: i64,
+    /// When it was applied, on the processor's clock.
+    pub changed_at_unix_nano: i64,
+    /// The warnings it was applied with (what the reference does differently, and what
+    /// can never work), as `validate_config` reports them.
+    #[serde(serialize_with = "diagnostics")]
+    pub warnings: Vec<Diagnostic>,
+}
+
+fn diagnostics<S: serde::Serializer>(d: &[Diagnostic], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(d.iter().map(Diagnostic::to_json))
+}
+
+pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> Stats {
+    let mut stats = Stats {
+        memory: Memory {
+            held_bytes: held as u64,
+            limit_bytes: opts.memory_limit_bytes as u64,
+        },
+        ..Stats::default()
+    };
     for t in tenants {
-        let snap = Snapshot::of(&t.counters);
-        total.add(&snap);
-        let mut m = snap.to_json();
-        let mut decisions: BTreeMap<&str, BTreeMap<String, Value>> = BTreeMap::new();
+        let counters = Counters::of(&t.counters);
+        stats.total.add(&counters);
+        let mut decisions: BTreeMap<String, BTreeMap<String, KeptDropped>> = BTreeMap::new();
         for ((dt, name), tally) in &t.metrics.lock().by_pipeline {
-            decisions.entry(dt.as_str()).or_default().insert(
+            decisions.entry(dt.as_str().to_owned()).or_default().insert(
                 name.clone(),
-                json!({"kept": tally.kept, "dropped": tally.dropped}),
+                KeptDropped {
+                    kept: tally.kept,
+                    dropped: tally.dropped,
+                },
             );
         }
-        m.insert("decisions".into(), json!(decisions));
-        let config = t.config.read();
-        m.insert(
-            "config".into(),
-            match config.as_ref() {
-                Some(i) => json!({
-                    "version": i.config.version,
-                    "changed_at_unix_nano": i.changed_at_ns,
-                    "warnings": i.warnings.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
-                }),
-                None => Value::Null,
-            },
-        );
+        let installed = t.config.read();
+        let config = installed.as_ref().map(|i| ConfigInForce {
+            version: i.config.version,
+            changed_at_unix_nano: i.changed_at_ns,
+            warnings: i.warnings.clone(),
+        });
         // Live drift: per data type with a config section, the pipelines whose referenced
         // keys were never observed or only with types their comparisons never match.
-        let drift: Map<String, Value> = config
+        let drift = installed
             .as_ref()
             .map(|i| {
                 DataType::ALL
@@ -145,23 +290,23 @@ pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> Va
                     .filter_map(|dt| {
                         let section = i.config.section(*dt)?;
                         Some((
-                            dt.as_str().to_string(),
+                            dt.as_str().to_owned(),
                             t.observed[dt.index()].lock().drift(section),
                         ))
                     })
                     .collect()
             })
             .unwrap_or_default();
-        m.insert("drift".into(), Value::Object(drift));
-        m.insert(
-            "held_bytes".into(),
-            json!(t.held.load(std::sync::atomic::Ordering::Relaxed)),
+        stats.tokens.insert(
+            t.token.to_string(),
+            TokenStats {
+                counters,
+                decisions,
+                config,
+                drift,
+                held_bytes: t.held.load(Ordering::Relaxed) as u64,
+            },
         );
-        tokens.insert(t.token.to_string(), Value::Object(m));
     }
-    json!({
-        "memory": {"held_bytes": held, "limit_bytes": opts.memory_limit_bytes},
-        "total": Value::Object(total.to_json()),
-        "tokens": tokens,
-    })
+    stats
 }

@@ -302,7 +302,7 @@ pub unsafe extern "C" fn ts_stats_json(
 ) -> ts_status {
     boundary!(ts_stats_json, err, processor p, |p| {
         let slot = required("out", out)?;
-        *slot = ts_buf::from_text(p.stats().to_string());
+        *slot = ts_buf::from_text(p.stats().to_json().to_string());
         Ok(Status::Ok)
     })
 }

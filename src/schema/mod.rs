@@ -28,7 +28,9 @@ mod sql;
 mod suggest;
 mod types;
 
-pub use observed::{Observed, MAX_OBSERVED_KEYS, MAX_OBSERVED_KEY_LEN};
+pub use observed::{
+    Drift, Observed, PipelineDrift, TypeMismatch, MAX_OBSERVED_KEYS, MAX_OBSERVED_KEY_LEN,
+};
 pub use report::Report;
 pub use types::{FieldType, Schema, SchemaError};
 

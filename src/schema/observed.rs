@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde_json::{json, Map, Value as Json};
+use serde::Serialize;
 
 use super::lint::compatible;
 use super::types::FieldType;
@@ -23,6 +23,41 @@ pub const MAX_OBSERVED_KEY_LEN: usize = 256;
 const OBSERVE_ALL_FIRST: u64 = 64;
 /// The sampling period of observed groups after the first [`OBSERVE_ALL_FIRST`].
 const OBSERVE_EVERY: u64 = 8;
+
+/// The drift of one data type's config against the observed keys (the engine's stats).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    /// Groups observed so far.
+    pub observed_groups: u64,
+    /// Distinct keys remembered.
+    pub observed_keys: u64,
+    /// New keys not remembered (over [`MAX_OBSERVED_KEYS`] or [`MAX_OBSERVED_KEY_LEN`]).
+    pub keys_over_limit: u64,
+    /// The pipelines with drift, by JSON path (`trace.pipelines[1]`).
+    pub pipelines: BTreeMap<String, PipelineDrift>,
+}
+
+/// The drift of one pipeline.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PipelineDrift {
+    /// The pipeline's name.
+    pub name: String,
+    /// Keys its condition reads that no observed group had.
+    pub never_observed: Vec<String>,
+    /// Keys observed only with types its comparisons never match.
+    pub type_mismatch: Vec<TypeMismatch>,
+}
+
+/// A key observed only with types the condition's comparisons never match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TypeMismatch {
+    /// The key.
+    pub key: String,
+    /// The types it was observed with (`tag`, `int`, …).
+    pub observed: Vec<String>,
+    /// What the condition compares it with (`int`, `string`, `regex`, …).
+    pub compared_with: Vec<String>,
+}
 
 /// The keys and types observed for one token and data type.
 #[derive(Debug, Default)]
@@ -149,8 +184,8 @@ impl Observed {
     /// `{"observed_groups", "observed_keys", "keys_over_limit", "pipelines": {PATH: {"name",
     /// "never_observed": [key], "type_mismatch": [{"key", "observed": [type], "compared_with":
     /// [type]}]}}}`; only pipelines with drift are listed, and only once a group was observed.
-    pub fn drift(&self, section: &Section) -> Json {
-        let mut pipelines = Map::new();
+    pub fn drift(&self, section: &Section) -> Drift {
+        let mut pipelines = BTreeMap::new();
         if self.groups > 0 {
             for p in section.dimensions.iter().flat_map(|d| &d.pipelines) {
                 let Some(condition) = p.condition() else {
@@ -161,7 +196,7 @@ impl Observed {
                 for (key, expects) in expectations(condition.program()) {
                     let Some(&bits) = self.keys.get(key.as_bytes()) else {
                         if self.keys_over_limit == 0 {
-                            never.push(key);
+                            never.push(key.to_owned());
                         }
                         continue;
                     };
@@ -173,27 +208,31 @@ impl Observed {
                         && !seen.iter().any(|t| expects.iter().any(|e| e.accepts(*t)))
                     {
                         let compared: BTreeSet<&str> = expects.iter().map(Expect::kind).collect();
-                        mismatch.push(json!({
-                            "key": key,
-                            "observed": seen.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-                            "compared_with": compared,
-                        }));
+                        mismatch.push(TypeMismatch {
+                            key: key.to_owned(),
+                            observed: seen.iter().map(|t| t.as_str().to_owned()).collect(),
+                            compared_with: compared.into_iter().map(str::to_owned).collect(),
+                        });
                     }
                 }
                 if !never.is_empty() || !mismatch.is_empty() {
                     pipelines.insert(
                         p.path.clone(),
-                        json!({"name": p.name, "never_observed": never, "type_mismatch": mismatch}),
+                        PipelineDrift {
+                            name: p.name.clone(),
+                            never_observed: never,
+                            type_mismatch: mismatch,
+                        },
                     );
                 }
             }
         }
-        json!({
-            "observed_groups": self.groups,
-            "observed_keys": self.keys.len(),
-            "keys_over_limit": self.keys_over_limit,
-            "pipelines": pipelines,
-        })
+        Drift {
+            observed_groups: self.groups,
+            observed_keys: self.keys.len() as u64,
+            keys_over_limit: self.keys_over_limit,
+            pipelines,
+        }
     }
 }
 

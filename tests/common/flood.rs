@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 
-use serde_json::Value;
-use tailsampling::{Processor, Status};
+use tailsampling::{Processor, Stats, Status};
 
 use super::common::*;
 
@@ -49,7 +48,7 @@ pub struct Outcome {
     pub max_held: u64,
     pub max_token_held: u64,
     /// Stats after the flood, before any flush.
-    pub after: Value,
+    pub after: Stats,
 }
 
 /// Keeps groups with an error span, TTL 2 s.
@@ -125,9 +124,9 @@ pub fn run(p: &Arc<Processor>, spec: &Spec, during: impl Fn() + Send + Sync + 's
                 delivered += p.poll_kept().iter().map(|d| d.points).sum::<u64>();
                 p.poll_metrics();
                 let s = p.stats();
-                max_held = max_held.max(s["memory"]["held_bytes"].as_u64().expect("held"));
-                for t in s["tokens"].as_object().expect("tokens").values() {
-                    max_token_held = max_token_held.max(t["held_bytes"].as_u64().expect("held"));
+                max_held = max_held.max(s.memory.held_bytes);
+                for t in s.tokens.values() {
+                    max_token_held = max_token_held.max(t.held_bytes);
                 }
                 drop(s);
                 during();

@@ -3,10 +3,10 @@
 #![allow(dead_code)]
 
 use prost::Message;
-use serde_json::Value;
 use tailsampling::wire::proto::aggregate::DataPacket;
 use tailsampling::wire::proto::point::{field::Val, Field, PbPoint, PbPoints};
 use tailsampling::wire::{compress, fnv1a64};
+use tailsampling::Stats;
 
 pub const SEC: i64 = 1_000_000_000;
 /// 2026-11-21T00:00:00Z, a realistic start for the manual clock.
@@ -123,34 +123,17 @@ pub const REFERENCE_EXAMPLE: &str = r#"{"version": 2,
  "rum":     {"version": 1, "data_ttl": "1m", "group_dimensions": [{"group_key": "session_id", "pipelines": [
                  {"name": "sample", "type": "probabilistic", "rate": 0.05}]}]}}"#;
 
-/// Asserts accepted == pending + buffered + kept + dropped for the total and every token.
-pub fn assert_conserved(stats: &Value) {
-    let mut all = vec![("total".to_string(), &stats["total"])];
-    if let Some(tokens) = stats["tokens"].as_object() {
-        all.extend(tokens.iter().map(|(k, v)| (k.clone(), v)));
-    }
-    for (name, s) in all {
-        let n = |p: &str| {
-            s.pointer(p)
-                .and_then(Value::as_u64)
-                .unwrap_or_else(|| panic!("{name}: no {p} in {s}"))
-        };
-        let accepted = n("/accepted");
-        let placed = n("/pending/packets")
-            + n("/buffered/packets")
-            + n("/kept/packets")
-            + n("/dropped/packets");
-        assert_eq!(accepted, placed, "conservation broken for {name}: {s:#}");
-        let by_reason: u64 = s["dropped"]["by_reason"]
-            .as_object()
-            .expect("by_reason")
-            .values()
-            .filter_map(Value::as_u64)
-            .sum();
+/// Asserts accepted == pending + buffered + kept + dropped for the total and every token
+/// ([`tailsampling::engine::Counters::conserved`]), and that the drop reasons add up to the dropped packets.
+pub fn assert_conserved(stats: &Stats) {
+    let all = std::iter::once(("total", &stats.total))
+        .chain(stats.tokens.iter().map(|(k, t)| (k.as_str(), &t.counters)));
+    for (name, c) in all {
+        assert!(c.conserved(), "conservation broken for {name}: {c:#?}");
+        let by_reason: u64 = c.dropped.by_reason.values().sum();
         assert_eq!(
-            by_reason,
-            n("/dropped/packets"),
-            "{name}: drop reasons do not add up"
+            by_reason, c.dropped.packets,
+            "{name}: drop reasons do not add up: {c:#?}"
         );
     }
 }
