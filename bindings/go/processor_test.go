@@ -2,6 +2,7 @@ package tailsampling_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -222,6 +223,52 @@ func TestSession(t *testing.T) {
 }
 
 // Every refusal: its status, its sentinel, its HTTP code, and nothing accepted.
+// TestStatsCoverEveryField decodes the engine's stats JSON into Stats refusing unknown fields:
+// the Go types miss nothing the engine reports (the config's warnings are the findings of
+// ValidateConfig, so Finding is covered too). The session fills every optional part: a config
+// warning, drift, decisions, pending packets.
+func TestStatsCoverEveryField(t *testing.T) {
+	p := manual(t, ts.Options{})
+	if st, err := p.Ingest("late", pbtest.Trace("", "t-p", "ok")); st != ts.StatusPending || err != nil {
+		t.Fatalf("%v %v", st, err)
+	}
+	cfg := `{"version": 1, "trace": {"data_ttl": "1s", "pipelines": [
+		{"name": "k", "type": "condition", "condition": "{ sttaus != re(\"^e\") }", "action": "keep"}]}}`
+	if !must[bool](t)(p.SetConfig("tkn", []byte(cfg))) {
+		t.Fatal("not applied")
+	}
+	for _, id := range []string{"a", "b"} {
+		if st, err := p.Ingest("tkn", pbtest.Trace("", id, "ok")); st != ts.StatusOK || err != nil {
+			t.Fatalf("%v %v", st, err)
+		}
+	}
+	if err := p.SetTime(t0.Add(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	must[[]ts.Delivery](t)(p.PollKept())
+
+	strict := func(js []byte, v any) {
+		t.Helper()
+		dec := json.NewDecoder(bytes.NewReader(js))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			t.Fatalf("%v in %s", err, js)
+		}
+	}
+	var s ts.Stats
+	strict(must[[]byte](t)(p.StatsJSON()), &s)
+	tok := s.Tokens["tkn"]
+	if tok.Config == nil || len(tok.Config.Warnings) == 0 || tok.Config.Warnings[0].Reference == "" {
+		t.Fatalf("config %+v", tok.Config)
+	}
+	if d := tok.Drift["tracing"]; d.ObservedGroups != 2 || len(d.Pipelines["trace.pipelines[0]"].NeverObserved) != 1 {
+		t.Fatalf("drift %+v", tok.Drift)
+	}
+	if s.Tokens["late"].Pending.Packets != 1 || !s.Total.Conserved() {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
 func TestRefusals(t *testing.T) {
 	p := manual(t, ts.Options{MaxPacketBytes: 300, PendingMaxPackets: 1})
 	body := pbtest.Trace("tkn", "t", "ok")

@@ -1,7 +1,9 @@
 package tailsampling
 
 // Stats are the engine statistics (Processor.Stats): every accepted packet is, at any moment,
-// pending, buffered, kept or dropped, per token and in total.
+// pending, buffered, kept or dropped, per token and in total. The types mirror the engine's
+// (its JSON, StatsJSON, is their serialization); TestStatsCoverEveryField checks that they
+// cover every field.
 type Stats struct {
 	// Memory is the global memory budget.
 	Memory struct {
@@ -83,5 +85,39 @@ type TokenStats struct {
 		Version int64 `json:"version"`
 		// ChangedAtUnixNano is when it was applied, on the processor's clock.
 		ChangedAtUnixNano int64 `json:"changed_at_unix_nano"`
+		// Warnings are the config's warnings, as ValidateConfig reports them.
+		Warnings []Finding `json:"warnings"`
 	} `json:"config"`
+	// Drift is the live drift of the config against the keys observed in decided groups,
+	// by data type ("tracing", …) of the config's sections.
+	Drift map[string]Drift `json:"drift"`
+}
+
+// Drift is the drift of one data type's config against the observed keys.
+type Drift struct {
+	// ObservedGroups counts the groups observed so far.
+	ObservedGroups uint64 `json:"observed_groups"`
+	// ObservedKeys counts the distinct keys remembered.
+	ObservedKeys uint64 `json:"observed_keys"`
+	// KeysOverLimit counts the new keys not remembered (over the engine's bounds).
+	KeysOverLimit uint64 `json:"keys_over_limit"`
+	// Pipelines holds the pipelines with drift, by JSON path ("trace.pipelines[1]").
+	Pipelines map[string]PipelineDrift `json:"pipelines"`
+}
+
+// PipelineDrift is the drift of one pipeline.
+type PipelineDrift struct {
+	// Name is the pipeline's name.
+	Name string `json:"name"`
+	// NeverObserved lists the keys its condition reads that no observed group had.
+	NeverObserved []string `json:"never_observed"`
+	// TypeMismatch lists the keys observed only with types its comparisons never match.
+	TypeMismatch []struct {
+		// Key is the key.
+		Key string `json:"key"`
+		// Observed lists the types it was seen with ("tag", "int", …).
+		Observed []string `json:"observed"`
+		// ComparedWith lists what the condition compares it with ("int", "string", …).
+		ComparedWith []string `json:"compared_with"`
+	} `json:"type_mismatch"`
 }

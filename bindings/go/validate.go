@@ -40,6 +40,12 @@ type Finding struct {
 	Message string `json:"message"`
 	// Hint is the fix, or "".
 	Hint string `json:"hint"`
+	// Reference and Ours, for a construct the reference engine accepts but evaluates
+	// surprisingly or differently from this engine (docs/protocol.md, "Deviations"): what
+	// the reference does, and what this engine does in the compatibility mode in force; ""
+	// otherwise.
+	Reference string `json:"reference"`
+	Ours      string `json:"ours"`
 }
 
 // ValidateConfig checks the sampling config cfg without a processor, against the declared

@@ -6,13 +6,14 @@ The engine is the Rust crate ``tailsampling``, bound directly with PyO3 (module
 typed API and ``python -m tailsampling help`` for the command line.
 
 - ``Processor(**options)``: ingest ``DataPacket`` bodies, push configs, poll kept data and
-  metrics (``Delivery``), ``stats()``.
+  metrics (``Delivery``), ``stats()`` (a ``Stats``).
 - ``validate_config(config)``: a ``Report`` of ``Finding`` s, as ``tailsampling check``.
 - ``pack``, ``decode_points``, ``decode_packet``, ``peek_packet``: build and inspect wire
   data.
 - ``Status`` and the exceptions, all subclasses of ``Error``.
 """
 
+from tailsampling._stats import Stats, TokenStats
 from tailsampling._tailsampling import (
     Busy,
     ConfigError,
@@ -49,8 +50,10 @@ __all__ = [
     "Poisoned",
     "Processor",
     "Report",
+    "Stats",
     "Status",
     "TokenMismatch",
+    "TokenStats",
     "TooLarge",
     "Unsupported",
     "__version__",

@@ -4,6 +4,9 @@ and its docstrings against the runtime ones by the test suite)."""
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypedDict, final
 
+from tailsampling._stats import Stats as Stats
+from tailsampling._stats import TokenStats as TokenStats
+
 __all__ = [
     "Busy",
     "ConfigError",
@@ -16,8 +19,10 @@ __all__ = [
     "Poisoned",
     "Processor",
     "Report",
+    "Stats",
     "Status",
     "TokenMismatch",
+    "TokenStats",
     "TooLarge",
     "Unsupported",
     "__version__",
@@ -216,7 +221,7 @@ class Processor:
         data and the next ``poll_metrics`` every open window (to drain before exit). Pending
         packets stay pending.
         """
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> Stats:
         """Engine statistics: ``{"memory": {...}, "total": {...}, "tokens": {token: {...}}}``.
         Per token and in total, ``accepted == pending["packets"] + buffered["packets"] +
         kept["packets"] + dropped["packets"]`` whenever no call is in flight.

@@ -68,11 +68,11 @@ def trace_packet(
     return packet
 
 
-def assert_conserved(stats: dict[str, Any]) -> None:
+def assert_conserved(stats: ts.Stats) -> None:
     """Every accepted packet is pending, buffered, kept or dropped: in total and per token."""
     for scope in [stats["total"], *stats["tokens"].values()]:
-        parts = [scope[k]["packets"] for k in ("pending", "buffered", "kept", "dropped")]
-        assert scope["accepted"] == sum(parts), scope
+        parts = (scope["pending"], scope["buffered"], scope["kept"], scope["dropped"])
+        assert scope["accepted"] == sum(part["packets"] for part in parts), scope
 
 
 @pytest.fixture

@@ -89,6 +89,13 @@ def test_every_public_object_has_the_stubs_docstring() -> None:
         assert stub_doc == runtime_doc, f"{name}: the stub's docstring differs from the runtime's"
         checked += 1
     assert checked > 40
+    # The pure-Python modules the stub re-exports are typed by their own source.
+    python_defined = {
+        alias.asname or alias.name
+        for node in ast.parse(STUB.read_text()).body
+        if isinstance(node, ast.ImportFrom) and node.module == "tailsampling._stats"
+        for alias in node.names
+    }
     for name in ts.__all__:
-        if name != "__version__":
+        if name != "__version__" and name not in python_defined:
             assert name in docs, f"{name} is not in the stub"

@@ -81,7 +81,9 @@ def test_config_error_keeps_the_old_config(processor: ts.Processor) -> None:
         processor.set_config("tkn_a", "{")
     assert processor.ingest(trace_packet("t1"), token="tkn_a") == ts.Status.OK
     tkn = processor.stats()["tokens"]["tkn_a"]
-    assert (tkn["configs"]["rejected"], tkn["config"]["version"]) == (2, 1)
+    config = tkn["config"]
+    assert config is not None
+    assert (tkn["configs"]["rejected"], config["version"]) == (2, 1)
 
 
 def test_same_version_is_ignored(processor: ts.Processor) -> None:
