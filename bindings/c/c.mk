@@ -17,6 +17,9 @@ LIBDIR ?= $(PREFIX)/lib
 # feature instead: the dependencies are the ones `cargo test` already built, so only the
 # tailsampling crate itself compiles again (seconds, not minutes).
 CAPI_PROFILE ?= release
+# A release install carries no debuginfo (the release profile has none; this strips what the
+# precompiled standard library brings).
+STRIP ?= strip
 CAPI_FEATURES ?=
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
@@ -58,6 +61,7 @@ install:
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig && \
 	install -m 644 include/tailsampling.h $(DESTDIR)$(INCLUDEDIR)/tailsampling.h && \
 	install -m 644 $(CAPI_LIB_DIR)/libtailsampling.a $(DESTDIR)$(LIBDIR)/libtailsampling.a && \
+	$(if $(filter release,$(CAPI_PROFILE)),$(STRIP) --strip-debug $(DESTDIR)$(LIBDIR)/libtailsampling.a &&) \
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@VERSION@|$(CARGO_VERSION)|' -e 's|@ABI@|$(ABI_VERSION)|' -e "s|@NATIVE_LIBS@|$$native|" \
 	    bindings/c/tailsampling.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/tailsampling.pc
