@@ -23,7 +23,7 @@ lint:
 	$(CARGO) clippy --all-targets --features test-panic -- -D warnings
 	$(CARGO) clippy -p tailsampling-python --all-targets -- -D warnings
 
-# `test-panic` adds the C ABI's test-only `ts__test_panic` (tests/ffi_panic.rs); `c-test` then
+# `test-panic` adds the C ABI's test-only `ts__test_panic` (tests/it/ffi_panic.rs); `c-test` then
 # reuses this dev build of the dependencies for the C tests' static library.
 rust-test:
 	$(CARGO) test --features test-panic

@@ -12,7 +12,7 @@ use tailsampling::wire::Value;
 use tailsampling_fuzz::Cursor;
 
 /// `strip`: sets every span of a tree to the default (shared with the Rust tests).
-#[path = "../../tests/common/spans.rs"]
+#[path = "../../tests/it/common/spans.rs"]
 mod spans;
 use spans::strip;
 

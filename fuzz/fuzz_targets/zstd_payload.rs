@@ -1,6 +1,6 @@
 //! zstd payloads: `wire::decompress_capped` with a small cap (0..=65535 bytes) never panics,
 //! returns at most `cap` bytes, holds at most `cap + 1` bytes of Rust heap (the counting
-//! global allocator of `tests/common/heap.rs` measures it), agrees with zstd's own streaming
+//! global allocator of `tests/process/heap.rs` measures it), agrees with zstd's own streaming
 //! decoder, and round-trips what `wire::compress` makes; `wire::payload_bytes` routes by
 //! `payload_compression`.
 //!
@@ -15,7 +15,8 @@ use tailsampling::wire::{compress, decompress_capped, payload_bytes, PacketRef, 
 use tailsampling_fuzz::Cursor;
 
 /// The counting allocator of the Rust tests (per thread; a realloc counts as free-then-alloc).
-#[path = "../../tests/common/heap.rs"]
+#[allow(dead_code)] // this target uses `measure` only
+#[path = "../../tests/process/heap.rs"]
 mod heap;
 
 /// zstd's streaming decoder, with the engine's window limit, reading at most `cap + 1` bytes.

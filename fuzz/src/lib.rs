@@ -1,6 +1,6 @@
 //! Shared by the fuzz targets: [`Cursor`], which reads a fuzz input as a sequence of small
 //! choices, so that the targets' input formats stay simple enough for the committed seeds to
-//! be written by hand or by `tests/fuzz_regressions.rs` (RELIABILITY.md, "Fuzzing").
+//! be written by hand or by `tests/it/fuzz_regressions.rs` (RELIABILITY.md, "Fuzzing").
 
 /// Reads choices from the front of a fuzz input. Once the input is exhausted every read
 /// returns zeroes (or an empty slice), so any input decodes to something.

@@ -9,7 +9,8 @@ use crate::wire::{PacketRef, COMPRESSION_ZSTD};
 
 /// Bytes accounted per group on top of its payloads: the map entry, the header, the wheel and
 /// age-order entries. Keeps the memory budget honest for many tiny groups: measured at 320 to
-/// 450 bytes of heap per one-packet group (`tests/limits.rs`), with the map's spare capacity.
+/// 450 bytes of heap per one-packet group (`tests/process/limits.rs`), with the map's spare
+/// capacity.
 pub(crate) const GROUP_OVERHEAD: usize = 448;
 /// Bytes accounted per payload segment on top of its length.
 pub(crate) const SEGMENT_OVERHEAD: usize = 32;

@@ -1,8 +1,6 @@
-//! The flood of `tests/flood.rs` and `tests/flood_rss.rs`: ingest threads offering many times
-//! the memory budget across many tenants while a poller thread advances the manual clock,
-//! polls and samples the stats. Included with `#[path = "common/flood.rs"] mod flood;` next
-//! to `mod common;`.
-#![allow(dead_code)]
+//! The flood of `tests/it/flood.rs` and `tests/process/flood_rss.rs`: ingest threads offering
+//! many times the memory budget across many tenants while a poller thread advances the manual
+//! clock, polls and samples the stats.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -10,7 +8,7 @@ use std::thread;
 
 use tailsampling::{Processor, Stats, Status};
 
-use super::common::*;
+use super::*;
 
 /// The shape of a flood.
 pub struct Spec {

@@ -3,17 +3,13 @@
 //! early to stay within each token's share, never holds more than the budget, and loses
 //! nothing it accepted: the conservation identity holds exactly, and every kept packet is
 //! delivered once. A noisy tenant cannot push out another tenant's groups. (RSS is measured
-//! by `tests/flood_rss.rs`, alone in its binary.)
-
-mod common;
-#[path = "common/flood.rs"]
-mod flood;
+//! by `tests/process/flood_rss.rs`, alone in its executable.)
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use common::*;
-use flood::{processor, run, token, Spec, FLOOD_CONFIG};
+use crate::common::flood::{processor, run, token, Spec, FLOOD_CONFIG};
+use crate::common::*;
 use tailsampling::Status;
 
 /// What one packet of the flood costs against the budget, at most (payload and overheads):

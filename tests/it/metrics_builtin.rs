@@ -1,9 +1,7 @@
 //! The built-in `tail_sampling` metrics: drained bodies decoded with prost and compared point
 //! by point (names, values, tags, window times, order).
 
-mod common;
-
-use common::render_metrics;
+use crate::common::render_metrics;
 use std::time::Duration;
 
 use tailsampling::config::{BuiltinMetric, BuiltinMetrics, Config, DataType};

@@ -1,8 +1,6 @@
 //! Built-in metrics and runtime counters as the engine emits them (docs/protocol.md, "Metrics").
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use prost::Message;
 use tailsampling::wire::proto::point::{field::Val, PbPoint};
 use tailsampling::{Processor, Status};

@@ -1,12 +1,10 @@
 //! zstd payloads: round trips, the cap (declared and streamed decompression bombs), truncated,
 //! corrupt and trailing input, and `payload_bytes` for every compression value.
 
-mod common;
-
 use std::borrow::Cow;
 use std::io::Read;
 
-use common::rle_frame;
+use crate::common::rle_frame;
 use proptest::prelude::*;
 use tailsampling::wire::{
     compress, decompress_capped, payload_bytes, ErrorKind, PacketRef, WireError, COMPRESSION_NONE,

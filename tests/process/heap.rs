@@ -1,10 +1,9 @@
 //! A counting global allocator for tests that measure memory: live and peak Rust heap bytes,
 //! and allocations, per thread (tests running in parallel do not disturb each other), and
-//! live and peak bytes of the whole process. A test file opts in with
-//! `#[path = "common/heap.rs"] mod heap;` (it installs the allocator for that whole test
-//! binary). The engine starts no threads, so everything a call on the test's thread allocates
-//! is counted there; memory allocated by C code (zstd's state) is not.
-#![allow(dead_code)]
+//! live and peak bytes of the whole process. It is installed for the whole `process` test
+//! executable (and the `zstd_payload` fuzz target, which includes this file with `#[path]`).
+//! The engine starts no threads, so everything a call on the test's thread allocates is counted
+//! there; memory allocated by C code (zstd's state) is not.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -72,11 +71,13 @@ pub fn live() -> usize {
 }
 
 /// Bytes allocated and not yet freed by the whole process.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // for `flood_rss`
 pub fn process_live() -> usize {
     PROCESS_LIVE.load(Ordering::Relaxed)
 }
 
 /// The peak of [`process_live`] since the last reset; resets it to the current level.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // for `flood_rss`
 pub fn reset_process_peak() -> usize {
     PROCESS_PEAK.swap(process_live(), Ordering::Relaxed)
 }

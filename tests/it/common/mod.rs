@@ -1,6 +1,10 @@
 //! Test helpers: build spans, payloads and DataPackets with the prost types, and check the
-//! engine's conservation identity.
-#![allow(dead_code)]
+//! engine's conservation identity; [`flood`], the flood of the `flood` and `flood_rss` tests;
+//! [`spans`], shared with the `condition` fuzz target. Compiled in both test crates (the
+//! `process` crate includes this directory with `#[path]`).
+
+pub mod flood;
+pub mod spans;
 
 use prost::Message;
 use tailsampling::wire::proto::aggregate::DataPacket;

@@ -6,11 +6,8 @@
 //! the test's thread by `common/heap.rs` (the engine starts no threads). Work is bounded by the
 //! input sizes; nothing sleeps and nothing asserts on time.
 
-mod common;
-#[path = "common/heap.rs"]
-mod heap;
-
-use common::*;
+use crate::common::*;
+use crate::heap;
 use prost::Message;
 use tailsampling::wire::proto::aggregate::DataPacket;
 use tailsampling::{validate_config, Processor, Stats, Status};
@@ -106,6 +103,7 @@ fn compressible(len: usize) -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn decompression_bombs_cost_their_compressed_size_and_are_dropped_at_decision() {
+    let _shared = crate::shared();
     let cap = 1 << 20;
     let b = Bounded::new(
         4 << 20,
@@ -159,6 +157,7 @@ fn decompression_bombs_cost_their_compressed_size_and_are_dropped_at_decision() 
 
 #[test]
 fn a_group_of_small_zstd_packets_never_inflates_past_its_limits() {
+    let _shared = crate::shared();
     // Each packet: 1 MiB of PBPoints (one point, one string field of zeros) in ~100 bytes of
     // zstd. 300 of them in one group are 30 KB to buffer and 300 MiB once decompressed.
     let (inflated, frame) = compressible(1 << 20);
@@ -210,6 +209,7 @@ fn a_group_of_small_zstd_packets_never_inflates_past_its_limits() {
 
 #[test]
 fn kept_zstd_payloads_waiting_for_a_poll_count_against_the_budget() {
+    let _shared = crate::shared();
     // Each packet: a 2 KB zstd frame of 2 MiB of points, its own group, decided at once
     // (declared size over max_group_bytes) and kept. Between two polls, 100 of them would
     // be 200 MiB of kept data from 200 KB of traffic; counted against the budget until the
@@ -242,6 +242,7 @@ fn kept_zstd_payloads_waiting_for_a_poll_count_against_the_budget() {
 
 #[test]
 fn packets_at_max_packet_bytes_are_taken_and_one_byte_over_is_too_large() {
+    let _shared = crate::shared();
     // With the default options (64 MiB), through both paths: buffered and pending.
     let p = Processor::from_options_json(br#"{"clock": "manual"}"#).expect("options");
     p.set_config("tkn", KEEP_ALL.as_bytes()).expect("config");
@@ -294,6 +295,7 @@ fn packets_at_max_packet_bytes_are_taken_and_one_byte_over_is_too_large() {
 
 #[test]
 fn giant_tokens_are_refused_with_a_status() {
+    let _shared = crate::shared();
     let b = Bounded::new(4 << 20, "", KEEP_ALL);
     let giant = "t".repeat(1 << 20);
     let body = trace(&giant, "a", &[span("a", "ok", vec![])]);
@@ -317,6 +319,7 @@ fn giant_tokens_are_refused_with_a_status() {
 
 #[test]
 fn giant_header_strings_are_refused_with_a_status() {
+    let _shared = crate::shared();
     let b = Bounded::new(4 << 20, "", KEEP_ALL);
     let giant = "s".repeat(1 << 20);
     let mut pk = packet("tkn", "tracing", "", "a", &[span("a", "ok", vec![])]);
@@ -338,6 +341,7 @@ fn giant_header_strings_are_refused_with_a_status() {
 
 #[test]
 fn giant_keys_and_values_are_decided_and_not_kept_after() {
+    let _shared = crate::shared();
     // 200 groups whose point has a 64 KiB key (a different one per group) and a 128 KiB value:
     // 40 MB offered to a 2 MiB budget.
     let key = |i: usize| format!("{i:0>65535}");
@@ -383,6 +387,7 @@ fn giant_keys_and_values_are_decided_and_not_kept_after() {
 
 #[test]
 fn deeply_nested_and_huge_conditions_are_config_errors() {
+    let _shared = crate::shared();
     let p = Processor::from_options_json(br#"{"clock": "manual"}"#).expect("options");
     let config = |condition: &str| {
         serde_json::json!({"version": 1, "trace": {"pipelines": [
@@ -423,6 +428,7 @@ fn deeply_nested_and_huge_conditions_are_config_errors() {
 
 #[test]
 fn huge_valid_conditions_and_pathological_regexes_evaluate_in_bounded_work() {
+    let _shared = crate::shared();
     // 10,000 ORed blocks (the list limit is 10,000 per list) and a regex that backtracking
     // engines take exponential time on, against a 256 KiB value.
     let blocks: Vec<String> = (0..10_000).map(|i| format!("{{ k{i} = {i} }}")).collect();
@@ -481,6 +487,7 @@ fn tiny_group_count() -> usize {
 
 #[test]
 fn many_tiny_groups_stay_within_the_budget() {
+    let _shared = crate::shared();
     let groups = tiny_group_count();
     let b = Bounded::new(4 << 20, r#", "token_memory_share": 1"#, KEEP_ALL);
     let accepted = tiny_groups(&b, groups, |i| format!("t{i}"));
@@ -500,6 +507,7 @@ fn many_tiny_groups_stay_within_the_budget() {
 
 #[test]
 fn one_enormous_group_is_decided_at_its_size_limit_and_delivered_whole() {
+    let _shared = crate::shared();
     // 20,000 packets of one trace, about 1 KB each: 20 MB into a 4 MiB max_group_bytes.
     let b = Bounded::new(
         16 << 20,

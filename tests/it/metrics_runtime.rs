@@ -1,9 +1,7 @@
 //! Dataway's runtime counters (`dataway_aggregate`): drained bodies decoded with prost and
 //! compared point by point; counters reset after each drain.
 
-mod common;
-
-use common::render_metrics;
+use crate::common::render_metrics;
 use tailsampling::metrics::{Runtime, SendResult};
 
 fn render(drained: Option<(Vec<u8>, u64)>) -> Vec<String> {

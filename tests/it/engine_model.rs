@@ -5,11 +5,9 @@
 //! Decisions, delivered points and metric sums must be identical, and the conservation identity
 //! must hold after every step.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 
-use common::*;
+use crate::common::*;
 use prost::Message;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

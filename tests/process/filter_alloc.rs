@@ -1,41 +1,14 @@
-//! `Condition::eval` does not allocate: a counting global allocator checks it on a condition
-//! that exercises every kind of test.
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! `Condition::eval` does not allocate: the counting global allocator (`tests/process/heap.rs`)
+//! checks it on a condition that exercises every kind of test.
 
 use tailsampling::filter::Condition;
 use tailsampling::wire::Value;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: delegates to the system allocator; only counts, per thread.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+use crate::heap::measure;
 
 #[test]
 fn eval_does_not_allocate() {
+    let _shared = crate::shared();
     let cond = Condition::compile(
         r#"{ status = "error" }; { http_status_code MATCH ["^[45][0-9][0-9]$"] };
            { body_code NOTIN ["0", "200", null] }; { trace_keep = true };
@@ -65,15 +38,15 @@ fn eval_does_not_allocate() {
     let expected: Vec<bool> = points.iter().map(|p| cond.eval_fields(p)).collect();
     assert_eq!(expected, [false, true, false]);
 
-    let before = allocations();
-    drop(std::hint::black_box(vec![0u8; 1]));
-    assert_eq!(allocations() - before, 1, "the counter counts");
+    let (_, allocations, _) = measure(|| drop(std::hint::black_box(vec![0u8; 1])));
+    assert_eq!(allocations, 1, "the counter counts");
 
-    let before = allocations();
-    for _ in 0..100 {
-        for (point, &expected) in points.iter().zip(&expected) {
-            assert_eq!(cond.eval_fields(point), expected);
+    let (_, allocations, _) = measure(|| {
+        for _ in 0..100 {
+            for (point, &expected) in points.iter().zip(&expected) {
+                assert_eq!(cond.eval_fields(point), expected);
+            }
         }
-    }
-    assert_eq!(allocations() - before, 0);
+    });
+    assert_eq!(allocations, 0);
 }

@@ -1,10 +1,8 @@
 //! The engine's rules, one test each, on the manual clock (never sleeps).
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 use prost::Message;
 use tailsampling::schema::{PipelineDrift, TypeMismatch};
 use tailsampling::{Delivery, Processor, Status};

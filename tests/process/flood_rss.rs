@@ -1,12 +1,12 @@
-//! Resident memory (RELIABILITY.md, "Flood"), measured in a test binary of its own whose tests
-//! take turns, so that nothing else moves the process's figures.
+//! Resident memory (RELIABILITY.md, "Flood"), measured by tests that each run alone in the
+//! `process` test executable ([`crate::alone`]), so that nothing else moves the process's figures.
 //!
 //! A malformed zstd frame declaring a 64 MiB window leaves nothing resident once refused.
 //!
 //! The flood: ten times a 64 MiB budget is offered by four threads
 //! across 16 tenants while a poller polls; over a baseline taken just before the flood:
 //!
-//! - the process's live Rust heap (every thread, `common/heap.rs`) grows by at most the
+//! - the process's live Rust heap (every thread, `tests/process/heap.rs`) grows by at most the
 //!   budget plus 5%: the engine holds no more than its budget;
 //! - the resident set (`VmRSS` from /proc/self/status, sampled while flooding, and `VmHWM`,
 //!   reset before the flood where the kernel allows it) grows by at most the budget plus 10%.
@@ -17,19 +17,13 @@
 //! waiting for `poll_kept` is outside the budget (docs/architecture.md, "Engine semantics": the
 //! budget covers what is buffered), so the flood keeps few groups (one packet in 256 is an error)
 //! and polls continuously.
-#![cfg(target_os = "linux")]
-
-mod common;
-#[path = "common/flood.rs"]
-mod flood;
-#[path = "common/heap.rs"]
-mod heap;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use common::*;
-use flood::{processor, run, Spec};
+use crate::common::flood::{processor, run, Spec};
+use crate::common::*;
+use crate::heap;
 
 /// A field of /proc/self/status in bytes (`VmRSS`, `VmHWM`).
 fn status_bytes(field: &str) -> u64 {
@@ -42,12 +36,9 @@ fn status_bytes(field: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
 }
 
-/// Held by each test: they measure the whole process.
-static ALONE: Mutex<()> = Mutex::new(());
-
 #[test]
 fn a_refused_zstd_frame_leaves_nothing_resident() {
-    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::alone();
     // A 1.2 KB frame with a 64 MiB window and no content size: 300 RLE blocks of 128 KiB
     // (37.5 MiB) and no last block, so it is refused as truncated after decoding them all.
     let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 16 << 3];
@@ -69,7 +60,7 @@ fn a_refused_zstd_frame_leaves_nothing_resident() {
 
 #[test]
 fn rss_stays_within_the_budget_plus_ten_percent() {
-    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::alone();
     // `TS_GLIBC_DEFAULTS=1` keeps glibc's defaults (for the figures; the RSS check fails).
     #[cfg(target_env = "gnu")]
     if std::env::var_os("TS_GLIBC_DEFAULTS").is_none() {

@@ -1,11 +1,9 @@
 //! Config parsing and validation: Datakit's and Guance's forms, defaults, every validation
 //! rule with its JSON path.
 
-mod common;
-
 use std::time::Duration;
 
-use common::REFERENCE_EXAMPLE;
+use crate::common::REFERENCE_EXAMPLE;
 use tailsampling::config::{
     sample_threshold, Action, BuiltinMetric, Config, ConfigError, DataType, Parsed, Rule, Severity,
     MAX_TTL,

@@ -4,12 +4,10 @@
 //! from `workload` and `wire::pack` so they stay valid inputs as the formats evolve.
 //! `TS_BLESS=1 cargo test --test fuzz_regressions` rewrites the seeds.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{rle_frame, REFERENCE_EXAMPLE};
+use crate::common::{rle_frame, REFERENCE_EXAMPLE};
 use prost::Message;
 use serde_json::Value as Json;
 use tailsampling::wire::proto::aggregate::DataPacket;

@@ -2,12 +2,10 @@
 //! `ts_error` out-parameters, `ts_buf`/`ts_deliveries` outputs and their frees. No C
 //! compiler involved (so these run wherever `cargo test` does, Miri included, zstd aside).
 
-mod common;
-
 use std::ffi::{c_char, CStr};
 use std::ptr::{self, NonNull};
 
-use common::*;
+use crate::common::*;
 use prost::Message;
 use serde_json::Value;
 use tailsampling::ffi::*;

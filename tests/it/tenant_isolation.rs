@@ -12,11 +12,9 @@
 //! - Deliveries never mix tokens: every point of a delivery (data and metrics) belongs to the
 //!   delivery's token.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use prost::Message;
 use tailsampling::wire::proto::point::field::Val;

@@ -2,15 +2,11 @@
 //! header and walking its points allocate nothing, and a decompression bomb never holds more
 //! than the cap (plus one growth step) in Rust-allocated memory.
 //!
-//! The counting allocator is `tests/common/heap.rs` (per thread, so tests running in parallel
+//! The counting allocator is `tests/process/heap.rs` (per thread, so tests running in parallel
 //! do not disturb each other).
 
-mod common;
-#[path = "common/heap.rs"]
-mod heap;
-
-use common::rle_frame;
-use heap::measure;
+use crate::common::rle_frame;
+use crate::heap::measure;
 use prost::Message;
 use tailsampling::wire::proto::aggregate::DataPacket;
 use tailsampling::wire::proto::point::{field::Val, Field, PbPoint, PbPoints};
@@ -58,6 +54,7 @@ fn body() -> Vec<u8> {
 
 #[test]
 fn decoding_and_walking_allocate_nothing() {
+    let _shared = crate::shared();
     let (_, allocations, _) = measure(|| std::hint::black_box(Vec::<u8>::with_capacity(8)));
     assert_eq!(allocations, 1, "the counting allocator counts");
 
@@ -89,6 +86,7 @@ fn decoding_and_walking_allocate_nothing() {
 
 #[test]
 fn a_bomb_never_holds_more_than_the_cap() {
+    let _shared = crate::shared();
     // 1 GiB of zeros as 8192 RLE blocks of 128 KiB, in a frame that does not declare its size.
     let frame = rle_frame(0, 128 << 10, 8192, None);
     let cap = 1 << 20;

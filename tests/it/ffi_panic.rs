@@ -2,14 +2,11 @@
 //! every later call on that processor, which can still be freed; other processors, used from
 //! other threads at the same moment, keep working. Needs the `test-panic` feature (`make test`
 //! enables it), which exports `ts__test_panic`.
-#![cfg(feature = "test-panic")]
-
-mod common;
 
 use std::ffi::CStr;
 use std::ptr::{self, NonNull};
 
-use common::*;
+use crate::common::*;
 use tailsampling::ffi::*;
 
 #[test]

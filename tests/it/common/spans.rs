@@ -1,5 +1,5 @@
-//! Test helper shared by `tests/filter_roundtrip.rs` and the `condition` fuzz target (which
-//! include it with `#[path]`): [`strip`] makes two parses of different texts comparable.
+//! Test helper shared by `tests/it/filter_roundtrip.rs` and the `condition` fuzz target (which
+//! includes it with `#[path]`): [`strip`] makes two parses of different texts comparable.
 
 use tailsampling::filter::{Expr, ExprKind, Operand, Program, Span};
 

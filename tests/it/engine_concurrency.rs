@@ -2,14 +2,12 @@
 //! stats. Afterwards the conservation identity holds and every accepted point was delivered
 //! exactly once or counted dropped.
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use common::*;
+use crate::common::*;
 use prost::Message;
 use tailsampling::wire::proto::point::field::Val;
 use tailsampling::{Delivery, Processor, Status};

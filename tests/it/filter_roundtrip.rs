@@ -1,12 +1,9 @@
 //! Property tests: canonical printing round-trips random syntax trees, and arbitrary input
 //! never panics the parser or compiler.
 
-#[path = "common/spans.rs"]
-mod spans;
-
+use crate::common::spans::strip;
 use proptest::collection::vec;
 use proptest::prelude::*;
-use spans::strip;
 use tailsampling::filter::{
     parse, Block, CmpOp, Compare, Condition, Expr, ExprKind, InList, Key, Literal, LiteralValue,
     MatchList, Operand, Pattern, Program, RegexEq, Span,
