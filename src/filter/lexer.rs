@@ -16,6 +16,8 @@ pub(crate) enum Tok {
     RBracket,
     Comma,
     Semi,
+    /// `.` before a name: only the reference's cascaded calls (`f(x).g(y)`) use it.
+    Dot,
     Cmp(CmpOp),
     /// `==`, lexed only to be rejected with a hint.
     EqEq,
@@ -62,6 +64,7 @@ impl Tok {
             Tok::RBracket => "`]`",
             Tok::Comma => "`,`",
             Tok::Semi => "`;`",
+            Tok::Dot => "`.`",
             Tok::Cmp(op) => return format!("`{}`", op.as_str()),
             Tok::EqEq => "`==`",
             Tok::And => "`AND`",
@@ -214,6 +217,7 @@ impl<'s> Lexer<'s> {
             b'[' => (Tok::LBracket, 1),
             b']' => (Tok::RBracket, 1),
             b',' => (Tok::Comma, 1),
+            b'.' if next.is_some_and(is_word_start) => (Tok::Dot, 1),
             b';' => (Tok::Semi, 1),
             b'+' => (Tok::Plus, 1),
             b'-' => (Tok::Minus, 1),

@@ -11,7 +11,7 @@
 //! name     = identifier | backquoted | dotted | "identifier" "(" string ")"
 //! value    = string | ["+" | "-"] number | true | false | nil
 //! re       = "re" "(" string | backquoted ")"
-//! call     = name "(" [ arg { "," arg } ] [ "," ] ")"     arg = expr | list
+//! call     = name "(" [ arg ] { "," [ arg ] } ")" { "." name "(" ... ")" }   arg = expr | list
 //! list     = "[" [ (value | name) { "," (value | name) } ] "]"
 //! cmp-op   = "=" | "!=" | "<" | "<=" | ">" | ">="
 //! list-op  = "IN" | "NOTIN" | "MATCH" | "NOTMATCH"
@@ -390,9 +390,8 @@ impl Parser<'_> {
                     return self.list_test(token);
                 }
                 match token.tok {
-                    Tok::Name(_) | Tok::Backquoted(_) if self.token.tok == Tok::LParen => {
-                        self.call(start)
-                    }
+                    // The reference's function names include dotted ones (`a.b(x)`).
+                    _ if self.token.tok == Tok::LParen => self.call(start),
                     Tok::Name(name) | Tok::Backquoted(name) => Ok(Raw::Name(Key {
                         name,
                         span: token.span,
@@ -449,29 +448,44 @@ impl Parser<'_> {
         })
     }
 
-    /// `name(arg, ...)` from the `(` on; `start` is where the name starts.
+    /// `name(arg, ...)` from the `(` on, and the cascade after it (`f(x).g(y)`, as the
+    /// reference's grammar has it); `start` is where the first name starts.
     fn call(&mut self, start: usize) -> Result<Raw, FilterError> {
-        self.nest(start)?;
-        self.bump()?;
-        // Arguments may be empty: `f(a, , b)` and `f(,)` parse in the reference.
-        while self.token.tok != Tok::RParen {
-            if self.token.tok == Tok::Comma {
-                self.bump()?;
-                continue;
+        loop {
+            self.nest(start)?;
+            self.bump()?;
+            // Arguments may be empty: `f(a, , b)` and `f(,)` parse in the reference.
+            while self.token.tok != Tok::RParen {
+                if self.token.tok == Tok::Comma {
+                    self.bump()?;
+                    continue;
+                }
+                if self.token.tok == Tok::LBracket {
+                    self.bump()?;
+                    self.list_items(false)?;
+                } else {
+                    self.expr(0)?;
+                }
+                if self.token.tok != Tok::Comma {
+                    break;
+                }
             }
-            if self.token.tok == Tok::LBracket {
-                self.bump()?;
-                self.list_items(false)?;
-            } else {
-                self.expr(0)?;
+            let close = self.expect(&Tok::RParen, "`,` or `)` in the call's arguments")?;
+            self.depth -= 1;
+            if self.token.tok != Tok::Dot {
+                return Ok(Raw::Other(Span::new(start, close.span.end)));
             }
-            if self.token.tok != Tok::Comma {
-                break;
+            self.bump()?;
+            let name = self.bump()?;
+            if !matches!(name.tok, Tok::Name(_) | Tok::Backquoted(_) | Tok::Dotted(_))
+                || self.token.tok != Tok::LParen
+            {
+                return Err(self.error_at(
+                    name.span.start,
+                    "expected a function call after `.`, e.g. `f(x).g(y)`",
+                ));
             }
         }
-        let close = self.expect(&Tok::RParen, "`,` or `)` in the call's arguments")?;
-        self.depth -= 1;
-        Ok(Raw::Other(Span::new(start, close.span.end)))
     }
 
     /// `key IN [...]` (and NOTIN, MATCH, NOTMATCH) after `key`.

@@ -164,6 +164,14 @@ fn errors_point_at_the_problem() {
             "expected a regex",
             "take regexes",
         ),
+        (
+            "{ f().g = 1 }",
+            1,
+            7,
+            "expected a function call after `.`",
+            "",
+        ),
+        ("{ f(). = 1 }", 1, 6, "unexpected character `.`", ""),
         ("{ é = 1 }", 1, 3, "unexpected character `é`", "backquotes"),
         (
             "{ a = 1 }\n{ b = 2 }",

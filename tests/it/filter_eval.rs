@@ -779,6 +779,13 @@ fn reference_quirks_in_both_modes() {
                 "is neither",
             ),
             ("{ f(, 1, , [a]) = 1 OR n = 3 }", true, true, "is neither"),
+            (
+                "{ f(n).g(1).h() = 1 OR n = 3 }",
+                true,
+                true,
+                "`f(n).g(1).h()` is neither",
+            ),
+            ("{ a.b(n) > 1 }", false, false, "`a.b(n)` is neither"),
             ("{ * = 1 }", false, false, "`*` is neither"),
             ("{ re(\"x\") = n }", false, false, "`re(\"x\")` is neither"),
             ("{ n * 2 }", false, false, "arithmetic never matches"),

@@ -60,7 +60,11 @@ func (g *grammarGen) operand() string {
 	case n == 16 && g.depth < 3:
 		g.depth++
 		defer func() { g.depth-- }()
-		return "f(" + g.operand() + ", [" + g.pick(grammarValues) + "])"
+		call := "f(" + g.operand() + ", [" + g.pick(grammarValues) + "])"
+		if g.r.IntN(3) == 0 {
+			call += ".g(" + g.operand() + ")"
+		}
+		return call
 	case n == 17:
 		return "*"
 	case n == 18 && g.depth < 3:
