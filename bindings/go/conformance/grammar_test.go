@@ -4,9 +4,13 @@ package conformance
 // random, so that some do not parse), run through both engines like the hand-written
 // condition scenarios: every condition the reference accepts gets a token and the five-trace
 // corpus, every one it refuses a token without traffic, so config outcomes, decisions and
-// metrics are compared for all of them. Only compat "reference" is compared: the random
-// conditions hit the documented deviations of the default mode (a parenthesised term, a
-// leading `;`, `IN [.., nil]`, `!= re()`) without declaring them.
+// metrics are compared for all of them.
+//
+// Scenario "grammar-fuzz" compares compat "reference" only: the random conditions hit the
+// documented deviations of the default mode (a parenthesised term, a leading `;`,
+// `IN [.., nil]`, `!= re()`) without declaring them. Scenario "grammar-fuzz-default" holds
+// the conditions without a deviation (none of their config warnings says the two engines
+// differ, per ValidateConfig's findings) and compares both modes.
 //
 // The generator is deterministic; CONFORMANCE_GRAMMAR_SEED and CONFORMANCE_GRAMMAR_N choose
 // another seed and count (for longer runs by hand).
@@ -17,6 +21,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	tailsampling "github.com/tailsampling/tailsampling-go"
 )
 
 // grammarGen writes random conditions.
@@ -145,24 +151,51 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// grammarFuzz is the scenario of generated conditions.
-func grammarFuzz() *scenario {
+// grammarFuzz returns the scenarios of generated conditions: all of them (compat "reference"
+// only), and those without a documented deviation (both modes).
+func grammarFuzz() []*scenario {
 	seed := uint64(envInt("CONFORMANCE_GRAMMAR_SEED", 1))
 	n := envInt("CONFORMANCE_GRAMMAR_N", 300)
 	g := &grammarGen{r: rand.New(rand.NewPCG(seed, 0x7a11))}
-	sc := &scenario{
+	all := &scenario{
 		name: "grammar-fuzz", perToken: true, referenceOnly: true,
 		doc: fmt.Sprintf("%d conditions generated from the reference's grammar (seed %d), some damaged", n, seed),
+	}
+	plain := &scenario{
+		name: "grammar-fuzz-default", perToken: true,
+		doc: fmt.Sprintf("the conditions of grammar-fuzz (seed %d) without a documented deviation", seed),
 	}
 	for i := range n {
 		token := fmt.Sprintf("g%04d", i)
 		js := traceDoc(1, "2s", keep("p", g.condition()))
-		sc.configs = append(sc.configs, push{0, token, js})
-		// Traffic only where the reference has a config: ours would hold the packets of a
-		// token without one as pending (412), the reference drops them.
-		if cfg, err := refConfig(js); err == nil && newRef().p.UpdateConfig(token, cfg) == nil {
-			sc.traffic = append(sc.traffic, condCorpus(1, token)...)
+		deviates := deviation(js)
+		for _, sc := range []*scenario{all, plain} {
+			if sc == plain && deviates {
+				continue
+			}
+			sc.configs = append(sc.configs, push{0, token, js})
+			// Traffic only where the reference has a config: ours would hold the packets of
+			// a token without one as pending (412), the reference drops them.
+			if cfg, err := refConfig(js); err == nil && newRef().p.UpdateConfig(token, cfg) == nil {
+				sc.traffic = append(sc.traffic, condCorpus(1, token)...)
+			}
 		}
 	}
-	return sc
+	return []*scenario{all, plain}
+}
+
+// deviation reports whether our engine, in its default mode, evaluates something in config
+// js differently from the reference: a finding of ValidateConfig that says what each does
+// and where the two differ. A config that does not validate has none.
+func deviation(js string) bool {
+	report, err := tailsampling.ValidateConfig([]byte(js), nil)
+	if err != nil {
+		return false
+	}
+	for _, f := range report.Findings {
+		if f.Reference != "" && f.Reference != f.Ours {
+			return true
+		}
+	}
+	return false
 }

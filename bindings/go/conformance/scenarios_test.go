@@ -148,7 +148,7 @@ func condScenario(name, docText string, conds [][2]string) *scenario {
 }
 
 func scenarios() []*scenario {
-	return []*scenario{
+	return append([]*scenario{
 		tracesMultiTenant(),
 		loggingTwoDimensions(),
 		rumSessions(),
@@ -374,13 +374,12 @@ func scenarios() []*scenario {
 		builtinMetricSubsets(),
 		configChanges(),
 		configValidation(),
-		grammarFuzz(),
 		probabilistic(),
 		windowBoundary(),
 		hintsKept(),
 		bigTraces(),
 		ttlClamp(),
-	}
+	}, grammarFuzz()...)
 }
 
 // tracesMultiTenant: three tenants, traces split over several packets and ticks.
