@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::shard::KeyHasher;
+use crate::wire::KeyHasher;
 
 #[derive(Debug)]
 pub(crate) struct DecisionCache {

@@ -2,32 +2,11 @@
 //! decision cache, all under one lock so ingest scales across threads by key.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::decision_cache::DecisionCache;
 use super::group::Group;
 use super::wheel::Wheel;
-
-/// Group map keys are already well-mixed 64-bit hashes: hash them to themselves.
-#[derive(Default, Clone, Copy, Debug)]
-pub(crate) struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// The hasher of every map keyed by group key.
-pub(crate) type KeyHasher = BuildHasherDefault<IdentityHasher>;
+use crate::wire::KeyHasher;
 
 /// The wheel is compacted once its entries outnumber twice the buffered groups by this many.
 const COMPACT_AFTER: usize = 1024;

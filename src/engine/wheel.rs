@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::shard::KeyHasher;
+use crate::wire::KeyHasher;
 
 /// Slots in the wheel: the longest TTL (3599 s) plus one.
 pub(crate) const SLOTS: u64 = 3600;

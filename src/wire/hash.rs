@@ -1,6 +1,8 @@
 //! The group hashes (docs/protocol.md, "Wire format"), bit-for-bit with the reference: FNV-1a 64 of
 //! the group id, XXH64, `HashCombine`, `HashToken`, the proxy pick key and the engine's group map
-//! key.
+//! key, with the hasher of the maps keyed by it.
+
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The `data_type` of traces, whose pick key is the bare `group_id_hash`.
 pub const TRACING: &str = "tracing";
@@ -54,6 +56,29 @@ pub fn pick_key(data_type: &str, token: &str, group_key: &str, group_id_hash: u6
         group_key_hash(data_type, token, group_key, group_id_hash)
     }
 }
+
+/// A hasher for maps keyed by [`group_key_hash`] values (the engine's group map, timing
+/// wheel and decision cache): the keys are already well-mixed 64-bit hashes, so each hashes
+/// to itself.
+#[derive(Default, Clone, Copy, Debug)]
+pub struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// The hasher of every map keyed by group key hash.
+pub type KeyHasher = BuildHasherDefault<IdentityHasher>;
 
 #[cfg(test)]
 mod tests {

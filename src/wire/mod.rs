@@ -45,7 +45,10 @@ pub use capture::{
     MAX_TOKEN_LEN,
 };
 pub use error::{ErrorKind, Problem, Site, WireError};
-pub use hash::{fnv1a64, group_key_hash, hash_combine, hash_token, pick_key, xxh64, TRACING};
+pub use hash::{
+    fnv1a64, group_key_hash, hash_combine, hash_token, pick_key, xxh64, IdentityHasher, KeyHasher,
+    TRACING,
+};
 pub use pack::{encode_points, pack, split_group, FieldValue, PackOptions, Packed, Point};
 pub use packet::{PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
 pub(crate) use points::RawPoint;
