@@ -30,7 +30,7 @@
 //! generator draws from its own SplitMix64 streams (one per trace, group and session, derived
 //! from the seed, the kind and the index), not from `rand`, whose algorithms may change.
 
-use crate::config::DataType;
+use crate::wire::DataType;
 use crate::wire::{pack, split_group, PackOptions, Point};
 
 use prost::Message;

@@ -198,8 +198,6 @@ typedef struct ts_packet_info {
 
 
 
-
-
 /**
  * Success (HTTP 200).
  */
@@ -255,6 +253,8 @@ typedef struct ts_packet_info {
  * The processor was poisoned by an earlier panic: free it and make a new one (HTTP 500).
  */
 #define TS_POISONED 99
+
+
 
 
 

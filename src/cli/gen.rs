@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::{errln, outln, usage_error, Io, SUCCESS, USAGE_ERROR};
-use crate::config::DataType;
+use crate::wire::DataType;
 use crate::wire::{CaptureError, CaptureWriter, PacketRef, COMPRESSION_ZSTD};
 use crate::workload::{generate, Event, WorkloadSpec};
 

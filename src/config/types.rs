@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::filter::Condition;
+pub use crate::wire::DataType;
 
 /// The longest TTL a group can wait: the reference's timing wheel has 3600 one-second slots.
 pub const MAX_TTL: Duration = Duration::from_secs(3599);
@@ -14,30 +15,8 @@ pub const DEFAULT_GROUP_TTL: Duration = Duration::from_secs(60);
 /// Probabilistic sampling resolution: keep iff `group_id_hash % SAMPLE_RANGE < floor(rate * SAMPLE_RANGE)`.
 pub const SAMPLE_RANGE: u64 = 10_000;
 
-/// The kind of data a packet carries (`DataPacket.data_type`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DataType {
-    /// Traces, grouped by trace id (config section `trace`).
-    Tracing,
-    /// Logs, grouped by a dimension such as the service (config section `logging`).
-    Logging,
-    /// RUM data, grouped by a dimension such as the session (config section `rum`).
-    Rum,
-}
-
+/// What the config adds to the wire's data types.
 impl DataType {
-    /// All data types, in config order.
-    pub const ALL: [DataType; 3] = [DataType::Tracing, DataType::Logging, DataType::Rum];
-
-    /// The wire name: `tracing`, `logging` or `rum`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DataType::Tracing => "tracing",
-            DataType::Logging => "logging",
-            DataType::Rum => "rum",
-        }
-    }
-
     /// The config section key: `trace`, `logging` or `rum`.
     pub fn section_key(self) -> &'static str {
         match self {
@@ -45,21 +24,6 @@ impl DataType {
             DataType::Logging => "logging",
             DataType::Rum => "rum",
         }
-    }
-
-    /// Parses a wire name (`tracing`, `logging`, `rum`); anything else is `None`.
-    pub fn from_wire(s: &str) -> Option<Self> {
-        match s {
-            "tracing" => Some(DataType::Tracing),
-            "logging" => Some(DataType::Logging),
-            "rum" => Some(DataType::Rum),
-            _ => None,
-        }
-    }
-
-    /// A dense index (0, 1, 2) for per-type arrays.
-    pub fn index(self) -> usize {
-        self as usize
     }
 
     /// The TTL used when the config gives none: 5 min for traces, 1 min otherwise.

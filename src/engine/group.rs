@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::tenant::Tenant;
-use crate::config::DataType;
+use crate::wire::DataType;
 use crate::wire::{PacketRef, COMPRESSION_ZSTD};
 
 /// Bytes accounted per group on top of its payloads: the map entry, the header, the wheel and

@@ -36,10 +36,9 @@ pub use stats::{
     TokenStats,
 };
 
-use crate::config::{
-    BuiltinMetrics, Config, DataType, Diagnostic, Pipeline, Section, NO_DIMENSION,
-};
+use crate::config::{BuiltinMetrics, Config, Diagnostic, Pipeline, Section, NO_DIMENSION};
 use crate::metrics::{Runtime, Sample, SendResult};
+use crate::wire::DataType;
 use crate::wire::{group_key_hash, PacketRef};
 use clock::{secs, Clock};
 use decide::{decide, validated, Caps, Why};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::DataType;
+use crate::wire::DataType;
 
 /// The content type of every delivery body (a serialized `point.PBPoints`).
 pub const CONTENT_TYPE: &str = "application/protobuf; proto=com.guance.Point";

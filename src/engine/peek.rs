@@ -4,7 +4,7 @@
 
 use super::check_name_len;
 use super::error::{Error, Status};
-use crate::config::DataType;
+use crate::wire::DataType;
 use crate::wire::{pick_key, PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
 
 /// What [`peek_packet`] reads of a `DataPacket`.

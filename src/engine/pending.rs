@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::config::DataType;
+use crate::wire::DataType;
 
 /// One pending packet: the whole request body, as the effective token will replay it.
 #[derive(Debug)]

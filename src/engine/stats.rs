@@ -32,8 +32,9 @@ use serde::Serialize;
 
 use super::options::Options;
 use super::tenant::{get, Counters as Atomics, Reason, Tenant};
-use crate::config::{DataType, Diagnostic};
+use crate::config::Diagnostic;
 use crate::schema::Drift;
+use crate::wire::DataType;
 
 /// The statistics of a processor ([`Processor::stats`](super::Processor::stats)).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

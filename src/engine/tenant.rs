@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::config::{Config, DataType, Diagnostic};
+use crate::config::{Config, Diagnostic};
 use crate::metrics::Builtin;
 use crate::schema::Observed;
+use crate::wire::DataType;
 
 /// Why packets were dropped; each is counted separately (conservation, docs/architecture.md,
 /// "Engine semantics").

@@ -187,8 +187,8 @@ pub unsafe extern "C" fn ts_deliveries_free(d: Option<&mut ts_deliveries>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::DataType;
     use crate::engine::CONTENT_TYPE;
+    use crate::wire::DataType;
 
     #[test]
     fn every_delivery_kind_has_static_strings() {

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use super::encode::Body;
 use super::{DEFAULT_WINDOW, DURATION_BUCKETS_MS, MAX_SERIES, MEASUREMENT};
-use crate::config::{BuiltinMetric, BuiltinMetrics, DataType};
+use crate::config::{BuiltinMetric, BuiltinMetrics};
+use crate::wire::DataType;
 
 /// `le` tag values of the `trace_duration` buckets, the finite bounds then `+Inf`.
 const LE: [&str; DURATION_BUCKETS_MS.len() + 1] = [

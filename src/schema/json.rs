@@ -9,7 +9,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 use super::types::{Builder, FieldType, Schema, SchemaError};
-use crate::config::DataType;
+use crate::wire::DataType;
 
 /// Parses a JSON schema.
 pub(super) fn parse(text: &str) -> Result<Schema, SchemaError> {

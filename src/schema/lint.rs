@@ -14,11 +14,12 @@ use super::outline::{Dimension, Kind, Site};
 use super::report::Report;
 use super::suggest;
 use super::types::FieldType;
-use crate::config::{DataType, Diagnostic};
+use crate::config::Diagnostic;
 use crate::filter::{
     Block, CmpOp, Compare, Condition, Expr, ExprKind, FilterError, InList, Key, Literal,
     LiteralValue, MatchList, Operand, Pattern, RegexEq, Span,
 };
+use crate::wire::DataType;
 
 /// The declared fields of one data type.
 type Table = BTreeMap<String, FieldType>;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::config::DataType;
+use crate::wire::DataType;
 
 /// What kind of pipeline a site is.
 #[derive(Clone, Copy, Debug, PartialEq)]

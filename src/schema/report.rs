@@ -107,7 +107,7 @@ pub(crate) fn check(config: &[u8], schema: Option<&Schema>) -> Report {
         lint::dimension(dim, table, &mut report);
     }
     if let Some(schema) = schema {
-        for dt in crate::config::DataType::ALL {
+        for dt in crate::wire::DataType::ALL {
             let unchecked = schema.fields(dt).is_none()
                 && outline
                     .dimensions

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::config::DataType;
+use crate::wire::DataType;
 
 /// The type of a field as the condition language sees it (docs/protocol.md, "Conditions", strict
 /// typing).

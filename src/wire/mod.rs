@@ -29,6 +29,7 @@
 
 mod batch;
 mod capture;
+mod data_type;
 mod error;
 mod hash;
 mod pack;
@@ -44,6 +45,7 @@ pub use capture::{
     CaptureError, CaptureReader, CaptureWriter, Record, CAPTURE_MAGIC, MAX_PACKET_LEN,
     MAX_TOKEN_LEN,
 };
+pub use data_type::DataType;
 pub use error::{ErrorKind, Problem, Site, WireError};
 pub use hash::{
     fnv1a64, group_key_hash, hash_combine, hash_token, pick_key, xxh64, IdentityHasher, KeyHasher,

@@ -37,7 +37,7 @@ use super::packet::{COMPRESSION_NONE, COMPRESSION_ZSTD};
 use super::proto::aggregate::DataPacket;
 use super::proto::point::{field::Val, Field, PbPoint, PbPoints};
 use super::zstd::compress;
-use crate::config::DataType;
+use crate::wire::DataType;
 
 /// The zstd level used for payloads: the fastest, as Datakit's encoder (`SpeedFastest`).
 const ZSTD_LEVEL: i32 = 1;
