@@ -119,7 +119,7 @@ impl Counters {
                 packets: get(&c.dropped_packets),
                 by_reason: Reason::ALL
                     .iter()
-                    .map(|r| (r.as_str().to_owned(), get(&c.dropped_by[*r as usize])))
+                    .map(|r| (r.as_str(), get(&c.dropped_by[*r as usize])))
                     .collect(),
             },
             early_decisions: get(&c.early_decisions),
@@ -148,7 +148,7 @@ impl Counters {
         self.dropped.groups += o.dropped.groups;
         self.dropped.packets += o.dropped.packets;
         for (reason, n) in &o.dropped.by_reason {
-            *self.dropped.by_reason.entry(reason.clone()).or_default() += n;
+            *self.dropped.by_reason.entry(reason).or_default() += n;
         }
         self.early_decisions += o.early_decisions;
         self.late.kept += o.late.kept;
@@ -197,7 +197,7 @@ pub struct Dropped {
     /// Packets dropped, by a decision or for a counted reason.
     pub packets: u64,
     /// Dropped packets by reason.
-    pub by_reason: BTreeMap<String, u64>,
+    pub by_reason: BTreeMap<&'static str, u64>,
 }
 
 /// A count of kept and of dropped.

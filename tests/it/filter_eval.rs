@@ -873,6 +873,17 @@ fn reference_quirks_in_both_modes() {
     );
 }
 
+/// A leading empty statement under `compat: "reference"`: nothing is evaluated, so no key is
+/// read (the decision walk matches none of the condition's keys).
+#[test]
+fn a_leading_empty_statement_reads_no_key_under_reference() {
+    let src = "; { a = 1 }";
+    let default = Condition::compile_with(src, Compat::Default).unwrap();
+    assert_eq!(default.referenced_fields(), ["a"]);
+    let reference = Condition::compile_with(src, Compat::Reference).unwrap();
+    assert!(reference.keys().is_empty() && reference.is_empty());
+}
+
 /// The constructs above in the reference's place where the modes agree: no warning.
 #[test]
 fn reference_agreements_without_warnings() {
