@@ -2,9 +2,11 @@ package tailsampling
 
 // Every #cgo line of the package is in this file.
 //
-// Default: link the static library that `make go-test` (or `make c-test`) stages in the
-// repository, target/capi/stage/lib/libtailsampling.a, plus the system libraries rustc reports
-// for it (its `native-static-libs`; header_test.go checks they still match).
+// Default: link the static library in the package's own library directory, lib/ (put there by
+// `make`: the release build), plus the system libraries rustc reports for it (its
+// `native-static-libs`; header_test.go checks they still match). With the build tag
+// tailsampling_testpanic (the tests, `make go-test`), lib/testpanic instead: a dev build with
+// the test-only ts__test_panic.
 //
 // Build tag tailsampling_pkgconfig: take the flags from `pkg-config tailsampling` instead, for a
 // library installed with `make install PREFIX=...` (set PKG_CONFIG_PATH to PREFIX/lib/pkgconfig).
@@ -13,7 +15,8 @@ package tailsampling
 // the library calls nothing back. They let Ingest pass its arguments without heap allocations.
 
 /*
-#cgo !tailsampling_pkgconfig LDFLAGS: -L${SRCDIR}/../../target/capi/stage/lib -ltailsampling
+#cgo !tailsampling_pkgconfig,!tailsampling_testpanic LDFLAGS: -L${SRCDIR}/lib -ltailsampling
+#cgo !tailsampling_pkgconfig,tailsampling_testpanic LDFLAGS: -L${SRCDIR}/lib/testpanic -ltailsampling
 #cgo !tailsampling_pkgconfig,linux LDFLAGS: -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 #cgo tailsampling_pkgconfig pkg-config: tailsampling
 

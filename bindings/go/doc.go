@@ -30,9 +30,10 @@
 //
 // # Linking
 //
-// The package links the static library libtailsampling.a. By default it takes it from the
-// repository's target/capi/stage, where `make go-test` (part of `make test`) stages it, so
-// `go test ./...` works in bindings/go after `make`. With the build tag
+// The package links the static library libtailsampling.a. By default it takes it from its own
+// library directory, lib/, where `make` (at the repository's root) puts the release build, so
+// `go build ./cmd/dataway` works after `make`; the tests (build tag tailsampling_testpanic)
+// link lib/testpanic, which `make go-test` fills with a dev build. With the build tag
 // tailsampling_pkgconfig it asks pkg-config instead, for a library installed with
 // `make install PREFIX=...` (set PKG_CONFIG_PATH to PREFIX/lib/pkgconfig); use a release build
 // there for production. New fails if the library's ABI version differs from the header's.

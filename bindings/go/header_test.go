@@ -38,12 +38,12 @@ func TestHeaderInSync(t *testing.T) {
 	}
 }
 
-// Options has a field for every engine option (src/engine/options.rs, Options::NAMES).
+// Options has a field for every engine option (crates/tailsampling/src/engine/options.rs, Options::NAMES).
 func TestOptionsCoverEngine(t *testing.T) {
-	src := string(readRepo(t, "src/engine/options.rs"))
+	src := string(readRepo(t, "crates/tailsampling/src/engine/options.rs"))
 	m := regexp.MustCompile(`(?s)pub const NAMES: \[&'static str; \d+\] = \[(.*?)\];`).FindStringSubmatch(src)
 	if m == nil {
-		t.Fatal("no Options::NAMES in src/engine/options.rs")
+		t.Fatal("no Options::NAMES in crates/tailsampling/src/engine/options.rs")
 	}
 	var engine []string
 	for _, q := range regexp.MustCompile(`"([a-z_]+)"`).FindAllStringSubmatch(m[1], -1) {

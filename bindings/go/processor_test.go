@@ -335,7 +335,7 @@ func TestZstdPayload(t *testing.T) {
 	}
 }
 
-// PeekPacket: the pick keys Datakit sends (vectors of src/wire/hash.rs), the payload
+// PeekPacket: the pick keys Datakit sends (vectors of crates/tailsampling/src/wire/hash.rs), the payload
 // compression, and Ingest's header checks.
 func TestPeekPacket(t *testing.T) {
 	const token = "tkn_0123456789abcdef"

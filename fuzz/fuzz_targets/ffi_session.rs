@@ -20,9 +20,10 @@ use libfuzzer_sys::fuzz_target;
 use prost::Message;
 use serde_json::Value as Json;
 use tailsampling::config::DataType;
-use tailsampling::ffi::*;
 use tailsampling::wire::proto::aggregate::DataPacket;
-use tailsampling::wire::{count_points, pack, FieldValue, PackOptions, Point, Points, Value};
+use tailsampling::wire::{count_points, Points, Value};
+use tailsampling_cli::pack::{pack, FieldValue, PackOptions, Point};
+use tailsampling_ffi::*;
 use tailsampling_fuzz::Cursor;
 
 /// 2026-11-21T00:00:00Z: where the manual clock starts.

@@ -1,6 +1,7 @@
 //! The Python extension module `tailsampling._tailsampling` (PyO3, abi3 for Python ≥ 3.9).
-//! It binds the Rust API of the `tailsampling` crate directly, not its C ABI: the crate is
-//! built without the `capi` feature, so the module carries none of the `ts_*` symbols. The
+//! It binds the Rust API of the `tailsampling` crate directly, not its C ABI (which is the
+//! `tailsampling-ffi` crate, not a dependency), so the module carries none of the `ts_*`
+//! symbols. The
 //! package `tailsampling` (`python/tailsampling/`) re-exports everything here and types it
 //! in `__init__.pyi`.
 //!
@@ -21,7 +22,7 @@ mod wire;
 /// ``python -m tailsampling``.
 #[pyfunction]
 fn _run_cli(py: Python<'_>, args: Vec<String>) -> u8 {
-    py.detach(|| tailsampling::cli::main(&args))
+    py.detach(|| tailsampling_cli::main(&args))
 }
 
 #[pymodule]

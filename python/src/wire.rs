@@ -1,5 +1,5 @@
 //! Tooling over the wire format: `pack` (point dicts → `DataPacket`s, grouped as Datakit
-//! does, by [`tailsampling::wire::pack`]), `decode_points` (a `PBPoints` payload, walked by
+//! does, by [`tailsampling_cli::pack::pack`]), `decode_points` (a `PBPoints` payload, walked by
 //! [`Points`]), `decode_packet` (a `DataPacket`, by [`PacketRef`]) and `peek_packet` (its
 //! routing facts, by [`tailsampling::peek_packet`]).
 
@@ -9,10 +9,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
 use tailsampling::config::DataType;
-use tailsampling::wire::{
-    pack as pack_points, FieldValue, PackOptions, PacketRef, Point, PointRef, Points, Value,
-    DEFAULT_MAX_DECOMPRESSED,
-};
+use tailsampling::wire::{PacketRef, PointRef, Points, Value, DEFAULT_MAX_DECOMPRESSED};
+use tailsampling_cli::pack::{pack as pack_points, FieldValue, PackOptions, Point};
 
 use crate::convert::bytes_of;
 use crate::errors::{invalid, to_py_err, wire_err};

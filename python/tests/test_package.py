@@ -27,7 +27,8 @@ def test_runs_against_the_installed_wheel() -> None:
 
 
 def test_version_comes_from_cargo() -> None:
-    cargo = (REPO / "python" / "Cargo.toml").read_text()
+    # The workspace's version (python/Cargo.toml inherits it).
+    cargo = (REPO / "Cargo.toml").read_text()
     match = re.search(r'^version = "([^"]+)"', cargo, re.M)
     assert match
     assert ts.__version__ == match.group(1) == importlib.metadata.version("tailsampling")
@@ -43,7 +44,7 @@ def test_abi3_wheel_with_typing_files() -> None:
 
 @pytest.mark.skipif(shutil.which("nm") is None, reason="needs nm")
 def test_extension_exports_only_its_init_function() -> None:
-    """Built without the core's `capi` feature: none of the C ABI's `ts_*` symbols."""
+    """Built on the core, not on the C ABI's crate: none of the `ts_*` symbols."""
     out = subprocess.run(
         ["nm", "-D", "--defined-only", ext.__file__],
         capture_output=True,

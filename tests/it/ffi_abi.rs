@@ -8,7 +8,7 @@ use std::ptr::{self, NonNull};
 use crate::common::*;
 use prost::Message;
 use serde_json::Value;
-use tailsampling::ffi::*;
+use tailsampling_ffi::*;
 
 /// A processor freed on drop.
 struct Proc(*mut ts_processor);
@@ -580,7 +580,7 @@ fn peek(token: &[u8], body: &[u8]) -> (u32, ts_packet_info, String) {
 fn peek_packet_reads_the_pick_key_and_compression_with_ingest_checks() {
     const TOKEN: &str = "tkn_0123456789abcdef";
     let spans = [span("t", "ok", vec![])];
-    // The pick keys Datakit sends (vectors of src/wire/hash.rs): the trace id hash for
+    // The pick keys Datakit sends (vectors of crates/tailsampling/src/wire/hash.rs): the trace id hash for
     // traces, the group's key for logging and RUM; the packet's own token or the request's.
     let trace = packet(
         "",

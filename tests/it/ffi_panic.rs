@@ -7,7 +7,7 @@ use std::ffi::CStr;
 use std::ptr::{self, NonNull};
 
 use crate::common::*;
-use tailsampling::ffi::*;
+use tailsampling_ffi::*;
 
 #[test]
 fn a_panic_poisons_the_processor() {

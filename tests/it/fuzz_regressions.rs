@@ -13,10 +13,10 @@ use serde_json::Value as Json;
 use tailsampling::wire::proto::aggregate::DataPacket;
 use tailsampling::wire::proto::point::{field::Val, Debug, Field, PbPoint, PbPoints, Warn};
 use tailsampling::wire::{
-    compress, decompress_capped, encode_batch, encode_points, payload_bytes, PacketRef, Point,
-    DEFAULT_MAX_DECOMPRESSED,
+    compress, decompress_capped, encode_batch, payload_bytes, PacketRef, DEFAULT_MAX_DECOMPRESSED,
 };
-use tailsampling::workload::{generate, Event, WorkloadSpec};
+use tailsampling_cli::pack::{encode_points, Point};
+use tailsampling_cli::workload::{generate, Event, WorkloadSpec};
 
 /// The largest zstd block: 128 KiB.
 const BLOCK: u32 = 128 << 10;
@@ -24,8 +24,9 @@ const BLOCK: u32 = 128 << 10;
 /// A seed file: target, name, bytes.
 type Seed = (&'static str, &'static str, Vec<u8>);
 
+/// The repository's root (this crate is `tests/`).
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 /// The smallest packet of the small demo workload matching `pick`, as an owned prost packet.

@@ -4,7 +4,7 @@
 //! (`tests/process/main.rs`), apart so that nothing here moves their figures.
 //!
 //! Shared helpers are [`common`] (`use crate::common::*`). Property tests persist their failing
-//! cases next to this crate, in `tests/proptest-regressions/<module>.txt` (commit them).
+//! cases in `tests/proptest-regressions/<module>.txt` (commit them).
 
 mod common;
 
@@ -22,7 +22,6 @@ mod filter_roundtrip;
 
 // Configuration, and the checking rules.
 mod config;
-mod rules_cli;
 mod rules_corpus;
 mod rules_props;
 mod rules_schema;
@@ -44,9 +43,7 @@ mod ffi_abi;
 #[cfg(feature = "test-panic")]
 mod ffi_panic;
 
-// The command line and the workload generator.
-mod cli;
-mod workload_cli;
+// The workload generator (the `tailsampling` binary's tests are crates/tailsampling-cli/tests/cli).
 mod workload_gen;
 
 // The inputs that once found a bug (fuzz/regressions/, RELIABILITY.md, "Fuzzing").

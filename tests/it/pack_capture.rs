@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use tailsampling::wire::{
+use tailsampling_cli::capture::{
     CaptureError, CaptureReader, CaptureWriter, Record, CAPTURE_MAGIC, MAX_PACKET_LEN,
     MAX_TOKEN_LEN,
 };

@@ -6,9 +6,10 @@ use prost::Message;
 use tailsampling::config::DataType;
 use tailsampling::wire::proto::aggregate::DataPacket;
 use tailsampling::wire::{
-    encode_points, fnv1a64, pack, split_group, FieldRef, FieldValue, PackOptions, PacketRef, Point,
-    Points, Value, COMPRESSION_NONE, COMPRESSION_ZSTD, DEFAULT_MAX_DECOMPRESSED,
+    fnv1a64, FieldRef, PacketRef, Points, Value, COMPRESSION_NONE, COMPRESSION_ZSTD,
+    DEFAULT_MAX_DECOMPRESSED,
 };
+use tailsampling_cli::pack::{encode_points, pack, split_group, FieldValue, PackOptions, Point};
 
 fn opts(data_type: DataType, group_keys: &'static [&'static str]) -> PackOptions<'static> {
     PackOptions {

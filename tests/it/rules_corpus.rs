@@ -12,7 +12,7 @@ use serde_json::Value;
 use tailsampling::config::{Diagnostic, Severity};
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
 }
 
 fn cases() -> Vec<PathBuf> {

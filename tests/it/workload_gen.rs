@@ -8,7 +8,7 @@ use tailsampling::config::DataType;
 use tailsampling::wire::{
     count_points, fnv1a64, PacketRef, Points, Value, COMPRESSION_ZSTD, DEFAULT_MAX_DECOMPRESSED,
 };
-use tailsampling::workload::{generate, Event, WorkloadSpec};
+use tailsampling_cli::workload::{generate, Event, WorkloadSpec};
 
 /// A workload large enough for the shares to be meaningful.
 fn big_spec() -> WorkloadSpec {

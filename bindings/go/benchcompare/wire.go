@@ -22,7 +22,7 @@ type record struct {
 	packet []byte
 }
 
-// readCapture reads a capture file (src/wire/capture.rs): "TSCAP1\n", then records of
+// readCapture reads a capture file (crates/tailsampling-cli/src/capture.rs): "TSCAP1\n", then records of
 // u32le token length, token, u32le packet length, packet.
 func readCapture(path string) ([]record, error) {
 	f, err := os.Open(path)

@@ -70,7 +70,7 @@
 //
 // Run it with `make conformance` at the top of the repository (part of `make test`): it stages
 // the dev C library and runs go vet and go test here with the reference engine's module
-// (bindings/go/reference.mk).
+// (the Makefile's `ref_modfile`).
 package conformance
 
 import (
