@@ -275,9 +275,10 @@ conformance-run:
 BENCH_GO_DIR := $(GO_DIR)/benchcompare
 BENCH_OUT := $(abspath $(TARGET_DIR))/bench-compare
 BENCH_RUNS ?= 3
-# The workload: tailsampling_cli::workload traffic (crates/tailsampling-cli/examples/
-# bench_workload.rs): 5 tenants, 20000 traces of 1-200 spans, 200 logging groups, 30% zstd.
-BENCH_WORKLOAD_ARGS ?= --seed 1 --tenants 5 --traces 20000 --log-groups 200 --zstd-share 0.3
+# The workload, written by `tailsampling gen`: 5 tenants, 20000 traces of 1-200 spans, 200
+# logging groups, no RUM, 30% zstd.
+BENCH_WORKLOAD_ARGS ?= --seed 1 --tenants 5 --traces 20000 --log-groups 200 --rum-sessions 0 \
+  --zstd-share 0.3
 # The configs of the rows next to the reference engine (config.json is that of the rows next to
 # OpenTelemetry): Guance's usual rules, which the reference decides from the packets' predicate
 # hints, then a regular expression, which makes it walk every point. speedup_vs_reference is on
@@ -289,8 +290,8 @@ BENCH_GO_FLAGS = $(BENCH_MODFILE) -tags tailsampling_pkgconfig $(call go_lib,$(G
 
 bench-compare: go-release
 	@mkdir -p $(BENCH_OUT)
-	$(CARGO) run --release --quiet -p tailsampling-cli --example bench_workload -- \
-	  --out $(BENCH_OUT)/workload.tscap $(BENCH_WORKLOAD_ARGS)
+	$(CARGO) run --release --quiet --bin tailsampling -- gen --out $(BENCH_OUT)/workload.tscap \
+	  $(BENCH_WORKLOAD_ARGS)
 	@cd $(BENCH_GO_DIR) && out="$$(gofmt -l .)" && [ -z "$$out" ] || { \
 	  echo "gofmt -l: needs formatting: $$out" >&2; exit 1; }
 	@$(call ref_modfile,$(BENCH_GO_DIR),benchcompare) || { \

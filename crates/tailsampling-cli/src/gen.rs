@@ -28,6 +28,13 @@ pub(super) fn gen(args: &[String], io: &mut Io<'_>) -> u8 {
             "--traces" => &mut spec.traces,
             "--log-groups" => &mut spec.log_groups,
             "--rum-sessions" => &mut spec.rum_sessions,
+            "--zstd-share" => match it.next().map(|v| v.parse::<f64>()) {
+                Some(Ok(share)) if (0.0..=1.0).contains(&share) => {
+                    spec.zstd_share = share;
+                    continue;
+                }
+                _ => return usage_error(io, "--zstd-share takes a number from 0 to 1"),
+            },
             "--seed" => match it.next().map(|v| v.parse()) {
                 Some(Ok(seed)) => {
                     spec.seed = seed;

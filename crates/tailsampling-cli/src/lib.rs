@@ -65,9 +65,11 @@ commands:
         validate a sampling config (JSON, as posted to /v1/tail_sampling_config),
         against a schema of the data if given (JSON or SQL CREATE TABLE statements);
         CONFIG or FILE may be - for standard input
-  gen [--seed N] [--tenants N] [--traces N] [--log-groups N] [--rum-sessions N] [--out FILE]
-        write a capture file (format: tailsampling::wire::capture) of generated
-        multi-tenant traces, logs and RUM sessions, deterministic from the seed;
+  gen [--seed N] [--tenants N] [--traces N] [--log-groups N] [--rum-sessions N]
+      [--zstd-share F] [--out FILE]
+        write a capture file (format: tailsampling_cli::capture) of generated
+        multi-tenant traces, logs and RUM sessions, deterministic from the seed, with
+        the share F (0 to 1, default 0.5) of payloads zstd-compressed;
         FILE may be - for standard output (the default when it is not a terminal)
   version
         print the version

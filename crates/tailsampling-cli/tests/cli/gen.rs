@@ -95,6 +95,49 @@ fn gen_to_stdout_puts_the_summary_on_stderr() {
     assert!(stderr.contains(" 0 rum packets"), "{stderr}");
 }
 
+/// `--zstd-share` is the workload's share of zstd payloads (what bench-compare asks for).
+#[test]
+fn gen_zstd_share_sets_the_share_of_compressed_payloads() {
+    for (share, all) in [("0", false), ("1", true)] {
+        let out = tailsampling(&[
+            "gen",
+            "--traces",
+            "20",
+            "--log-groups",
+            "2",
+            "--rum-sessions",
+            "0",
+            "--zstd-share",
+            share,
+            "--out",
+            "-",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let records = CaptureReader::new(Cursor::new(&out.stdout))
+            .expect("magic")
+            .count();
+        assert!(records > 0);
+        let stderr = String::from_utf8(out.stderr).expect("utf-8");
+        let zstd = format!(" {} zstd,", if all { records } else { 0 });
+        assert!(stderr.contains(&zstd), "--zstd-share {share}: {stderr}");
+    }
+    let expected = generate(&WorkloadSpec {
+        traces: 20,
+        zstd_share: 0.3,
+        ..WorkloadSpec::default()
+    });
+    let out = tailsampling(&["gen", "--traces", "20", "--zstd-share", "0.3", "--out", "-"]);
+    let records: Vec<_> = CaptureReader::new(Cursor::new(&out.stdout))
+        .expect("magic")
+        .collect::<Result<_, _>>()
+        .expect("reads");
+    assert_eq!(records.len(), expected.len());
+    assert!(records
+        .iter()
+        .zip(&expected)
+        .all(|(r, e)| r.packet == e.packet));
+}
+
 #[test]
 fn gen_usage_errors() {
     for args in [
@@ -103,6 +146,8 @@ fn gen_usage_errors() {
         &["gen", "--out"],
         &["gen", "--frobnicate", "1"],
         &["gen", "extra"],
+        &["gen", "--zstd-share", "1.5"],
+        &["gen", "--zstd-share", "half"],
     ] {
         let out = tailsampling(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
