@@ -138,7 +138,7 @@ impl PyProcessor {
     ) -> PyResult<PyStatus> {
         let body = bytes_of(body, "body")?;
         self.call(py, "ingest", |p| p.ingest(token.as_deref(), &body))?
-            .map(PyStatus::from)
+            .map(PyStatus)
             .map_err(to_py_err)
     }
 
