@@ -1,4 +1,7 @@
-//! Statuses, their names and HTTP codes, and the library and ABI versions.
+//! Statuses, their names and HTTP codes, and the library and ABI versions. The statuses are
+//! the core's status table (`tailsampling::for_each_status!`): the static C names are
+//! generated from it; the `TS_*` constants are written out, because cbindgen copies literal
+//! constants only, and a unit test checks them against the table.
 
 use std::ffi::{c_char, CStr};
 
@@ -9,6 +12,8 @@ use tailsampling::Status;
 /// renumbered.
 pub type ts_status = u32;
 
+// One constant per row of the core's status table, in its order, named `TS_` + the upper-case
+// name, each documented with its HTTP status (`the_constants_are_the_status_table` checks).
 /// Success (HTTP 200).
 pub const TS_OK: ts_status = 0;
 /// Accepted into the pending cache: no config yet for the packet's token and data type
