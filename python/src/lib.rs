@@ -1,9 +1,9 @@
 //! The Python extension module `tailsampling._tailsampling` (PyO3, abi3 for Python ≥ 3.9).
 //! It binds the Rust API of the `tailsampling` crate directly, not its C ABI (which is the
 //! `tailsampling-ffi` crate, not a dependency), so the module carries none of the `ts_*`
-//! symbols. The
-//! package `tailsampling` (`python/tailsampling/`) re-exports everything here and types it
-//! in `__init__.pyi`.
+//! symbols. It is typed by `python/tailsampling/_tailsampling.pyi`, the package's only stub;
+//! the package `tailsampling` (`python/tailsampling/__init__.py`) re-exports its public
+//! names.
 //!
 //! One module per job: [`errors`] (`Status` and the exception hierarchy), [`convert`] (bytes
 //! and JSON at the boundary), [`processor`] (`Processor`, `Delivery`), [`report`]

@@ -1,25 +1,19 @@
 //! `tailsampling.Processor` and `tailsampling.Delivery`: the engine, called with the GIL
-//! released, behind a handle that `close()` empties and that a panic poisons (as the C ABI).
+//! released, behind the core's panic boundary (`tailsampling::engine::guard`: a panic raises
+//! `Panic` and poisons the processor, later calls raise `Poisoned`, as in the C ABI), in a
+//! handle that `close()` empties.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 use serde_json::{Map, Value};
+use tailsampling::engine::guard::{Fault, Guarded};
 use tailsampling::metrics::SendResult;
-use tailsampling::{Options, Status};
+use tailsampling::Options;
 
 use crate::convert::{bytes_of, from_json, repr, to_json, JsonDoc};
 use crate::errors::{invalid, to_py_err, PyStatus};
-
-/// What the handle holds.
-enum State {
-    Open(Arc<tailsampling::Processor>),
-    Closed,
-    /// A call panicked in `op`; the engine's state cannot be trusted any more.
-    Poisoned(&'static str),
-}
 
 /// A tail-sampling engine for one Dataway: it groups the packets you ``ingest`` by trace (or
 /// log group, or RUM session), waits out each group's TTL, decides with the token's sampling
@@ -42,43 +36,41 @@ enum State {
 /// raise ``InvalidArgument``.
 #[pyclass(frozen, module = "tailsampling", name = "Processor")]
 pub struct PyProcessor {
-    state: Mutex<State>,
+    /// The engine, `None` once closed. Calls hold their own reference, so `close()` does not
+    /// wait for calls in flight.
+    engine: Mutex<Option<Arc<Guarded>>>,
 }
 
 impl PyProcessor {
-    /// Runs `f` on the engine with the GIL released. A panic poisons the handle and raises
-    /// `Panic`; later calls raise `Poisoned`.
+    /// Runs call `op` on the engine with the GIL released. A panic poisons the engine and
+    /// raises `Panic`; later calls raise `Poisoned`.
     fn call<T: Send>(
         &self,
         py: Python<'_>,
         op: &'static str,
         f: impl FnOnce(&tailsampling::Processor) -> T + Send,
     ) -> PyResult<T> {
-        let engine = match &*self.state.lock().unwrap_or_else(PoisonError::into_inner) {
-            State::Open(engine) => engine.clone(),
-            State::Closed => return Err(invalid("the processor is closed")),
-            State::Poisoned(at) => {
-                return Err(to_py_err(tailsampling::Error::new(
-                    Status::Poisoned,
-                    format!("the processor was poisoned by a panic in {at}"),
-                )))
-            }
-        };
-        match py.detach(|| catch_unwind(AssertUnwindSafe(|| f(&engine)))) {
-            Ok(out) => Ok(out),
-            Err(payload) => {
-                *self.state.lock().unwrap_or_else(PoisonError::into_inner) = State::Poisoned(op);
-                let what = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_owned());
-                Err(to_py_err(tailsampling::Error::new(
-                    Status::Panic,
-                    format!("panic in {op}: {what}"),
-                )))
-            }
-        }
+        let engine = self
+            .engine()
+            .ok_or_else(|| invalid("the processor is closed"))?;
+        py.detach(|| engine.call(op, f)).map_err(|fault| {
+            let message = match &fault {
+                Fault::Panicked(what) => format!(
+                    "panic in {op}: {}",
+                    what.as_deref().unwrap_or("unknown panic")
+                ),
+                Fault::Poisoned(at) => format!("the processor was poisoned by a panic in {at}"),
+            };
+            to_py_err(tailsampling::Error::new(fault.status(), message))
+        })
+    }
+
+    /// The engine, or `None` once closed.
+    fn engine(&self) -> Option<Arc<Guarded>> {
+        self.engine
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -100,7 +92,9 @@ impl PyProcessor {
     fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let opts = Options::from_json(&options_json(options)?).map_err(|e| invalid(e.0))?;
         Ok(PyProcessor {
-            state: Mutex::new(State::Open(Arc::new(tailsampling::Processor::new(opts)))),
+            engine: Mutex::new(Some(Arc::new(Guarded::new(tailsampling::Processor::new(
+                opts,
+            ))))),
         })
     }
 
@@ -138,7 +132,7 @@ impl PyProcessor {
     ) -> PyResult<PyStatus> {
         let body = bytes_of(body, "body")?;
         self.call(py, "ingest", |p| p.ingest(token.as_deref(), &body))?
-            .map(PyStatus::from)
+            .map(PyStatus)
             .map_err(to_py_err)
     }
 
@@ -210,9 +204,10 @@ impl PyProcessor {
     /// ``poll_kept`` first to deliver them). Calls in flight finish; later calls raise
     /// ``InvalidArgument``. Closing twice is allowed.
     fn close(&self) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if matches!(*state, State::Open(_)) {
-            *state = State::Closed;
+        let mut engine = self.engine.lock().unwrap_or_else(PoisonError::into_inner);
+        // A poisoned processor stays poisoned: its calls raise `Poisoned`.
+        if engine.as_ref().is_some_and(|e| e.poisoned_in().is_none()) {
+            *engine = None;
         }
     }
 
@@ -220,10 +215,7 @@ impl PyProcessor {
     /// ``Poisoned``).
     #[getter]
     fn closed(&self) -> bool {
-        matches!(
-            *self.state.lock().unwrap_or_else(PoisonError::into_inner),
-            State::Closed
-        )
+        self.engine().is_none()
     }
 
     /// Returns the processor itself.
@@ -238,10 +230,10 @@ impl PyProcessor {
     }
 
     fn __repr__(&self) -> String {
-        match &*self.state.lock().unwrap_or_else(PoisonError::into_inner) {
-            State::Open(_) => "<tailsampling.Processor open>".to_owned(),
-            State::Closed => "<tailsampling.Processor closed>".to_owned(),
-            State::Poisoned(at) => format!("<tailsampling.Processor poisoned in {at}>"),
+        match self.engine().map(|e| e.poisoned_in()) {
+            None => "<tailsampling.Processor closed>".to_owned(),
+            Some(None) => "<tailsampling.Processor open>".to_owned(),
+            Some(Some(at)) => format!("<tailsampling.Processor poisoned in {at}>"),
         }
     }
 }

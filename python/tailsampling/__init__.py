@@ -2,8 +2,9 @@
 Guance Dataway's tail-sampling APIs.
 
 The engine is the Rust crate ``tailsampling``, bound directly with PyO3 (module
-``tailsampling._tailsampling``); this package re-exports it. See ``__init__.pyi`` for the
-typed API and ``python -m tailsampling help`` for the command line.
+``tailsampling._tailsampling``, typed by ``_tailsampling.pyi``); this package re-exports it
+and adds the ``TypedDict`` s of ``Processor.stats`` (``_stats``). See
+``python -m tailsampling help`` for the command line.
 
 - ``Processor(**options)``: ingest ``DataPacket`` bodies, push configs, poll kept data and
   metrics (``Delivery``), ``stats()`` (a ``Stats``).

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 import tailsampling as ts
+import tailsampling._tailsampling as ext
 
 # exception class → (status, numeric value = C ts_status, HTTP status)
 ERRORS = {
@@ -37,6 +41,46 @@ def test_status_members() -> None:
     assert ts.Status.PENDING == 1 and ts.Status.PENDING != ts.Status.OK
     assert repr(ts.Status.TOKEN_MISMATCH) == "Status.TOKEN_MISMATCH"
     assert len({ts.Status.OK, ts.Status.OK, ts.Status.BUSY}) == 2
+
+
+def test_the_stub_lists_the_extensions_statuses_and_errors() -> None:
+    """The extension makes ``Status``'s members and the exception classes from the engine's
+    status table when it is imported; the stub writes them out (type checkers need literal
+    names): the same ones, in the same order, all re-exported by the package."""
+    stub = ast.parse((Path(ext.__file__).parent / "_tailsampling.pyi").read_text())
+    classes = {node.name: node for node in stub.body if isinstance(node, ast.ClassDef)}
+    stub_members = [
+        node.target.id
+        for node in classes["Status"].body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    ]
+    members = {name: v for name, v in vars(ts.Status).items() if isinstance(v, ts.Status)}
+    assert stub_members == list(members)
+    for name, member in members.items():
+        assert member.name == name and repr(member) == f"Status.{name}"
+    assert [int(m) for m in members.values()] == sorted({int(m) for m in members.values()})
+
+    stub_errors = [
+        name
+        for name, node in classes.items()
+        if any(isinstance(base, ast.Name) and base.id == "Error" for base in node.bases)
+    ]
+    errors = [
+        name
+        for name, v in vars(ext).items()
+        if isinstance(v, type) and issubclass(v, ts.Error) and v is not ts.Error
+    ]
+    assert stub_errors == errors
+    for name in errors:
+        cls = getattr(ext, name)
+        assert getattr(ts, name) is cls and name in ts.__all__
+        # Named after its status, whose description is its docstring.
+        assert cls.status.name.replace("_", "") == name.upper()
+        assert cls.__doc__ and cls.__doc__.endswith(f"(HTTP {cls.http_status}).")
+    # Every status but OK and PENDING (successes) has its exception.
+    assert [getattr(ext, n).status for n in errors] == [
+        m for m in members.values() if m not in (ts.Status.OK, ts.Status.PENDING)
+    ]
 
 
 def test_raised_errors_carry_status_and_message(processor: ts.Processor) -> None:

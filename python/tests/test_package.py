@@ -1,5 +1,6 @@
 """The installed package: where it comes from, its version, abi3 tag, typing files, symbols,
-and that every public object is documented with the same docstring as in the stub."""
+and that every public object is documented with the same docstring as in the stub (the
+extension's ``_tailsampling.pyi``, the package's only stub)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import tailsampling._tailsampling as ext
 from conftest import REPO
 
 PACKAGE = Path(ts.__file__).resolve().parent
-STUB = PACKAGE / "__init__.pyi"
+STUB = PACKAGE / "_tailsampling.pyi"
 
 
 def test_runs_against_the_installed_wheel() -> None:
@@ -39,6 +40,8 @@ def test_abi3_wheel_with_typing_files() -> None:
     assert "Tag: cp39-abi3-" in (dist.read_text("WHEEL") or "")
     assert (PACKAGE / "py.typed").is_file()
     assert STUB.is_file() and (PACKAGE / "_tailsampling.pyi").is_file()
+    # One stub: ``__init__.py`` re-exports the extension's names and types itself.
+    assert not (PACKAGE / "__init__.pyi").exists()
     assert ".abi3." in Path(ext.__file__).name
 
 
@@ -90,10 +93,10 @@ def test_every_public_object_has_the_stubs_docstring() -> None:
         assert stub_doc == runtime_doc, f"{name}: the stub's docstring differs from the runtime's"
         checked += 1
     assert checked > 40
-    # The pure-Python modules the stub re-exports are typed by their own source.
+    # The pure-Python modules the package re-exports are typed by their own source.
     python_defined = {
         alias.asname or alias.name
-        for node in ast.parse(STUB.read_text()).body
+        for node in ast.parse((PACKAGE / "__init__.py").read_text()).body
         if isinstance(node, ast.ImportFrom) and node.module == "tailsampling._stats"
         for alias in node.names
     }

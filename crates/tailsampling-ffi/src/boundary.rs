@@ -1,15 +1,13 @@
-//! The panic boundary every export runs behind. A panic never crosses into C: it becomes
-//! `TS_PANIC` with the export's name and the panic message, and a processor it happened in is
-//! poisoned, so that every later call on it returns `TS_POISONED` instead of touching state
-//! the panic may have left half-updated.
-
-use std::any::Any;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
+//! The panic boundary every export runs behind: the core's (`tailsampling::engine::guard`),
+//! with the C ABI's wording. A panic never crosses into C: it becomes `TS_PANIC` with the
+//! export's name and the panic message, and a processor it happened in is poisoned, so that
+//! every later call on it returns `TS_POISONED` instead of touching state the panic may have
+//! left half-updated.
 
 use super::error::ts_error;
 use super::processor::ts_processor;
 use super::status::ts_status;
+use tailsampling::engine::guard::{catch, Fault};
 use tailsampling::{Error, Processor, Status};
 
 /// Runs the body of export `$name` behind the panic boundary. Three forms:
@@ -38,7 +36,7 @@ pub(crate) fn call(
     err: Option<&mut *mut ts_error>,
     body: impl FnOnce() -> Result<Status, Error>,
 ) -> ts_status {
-    let result = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(panicked(name, p)));
+    let result = catch(body).unwrap_or_else(|fault| Err(fault_error(name, fault)));
     match result {
         Ok(status) => status as ts_status,
         Err(e) => {
@@ -61,32 +59,28 @@ pub(crate) fn with_processor(
     call(name, err, || {
         let p =
             p.ok_or_else(|| Error::new(Status::InvalidArgument, format!("{name}: p is NULL")))?;
-        if p.poisoned.load(Ordering::Acquire) {
-            return Err(Error::new(
-                Status::Poisoned,
-                format!("{name}: the processor was poisoned by an earlier panic"),
-            ));
-        }
-        catch_unwind(AssertUnwindSafe(|| body(&p.inner))).unwrap_or_else(|payload| {
-            p.poisoned.store(true, Ordering::Release);
-            Err(panicked(name, payload))
-        })
+        p.inner
+            .call(name, body)
+            .unwrap_or_else(|fault| Err(fault_error(name, fault)))
     })
 }
 
 /// The `boundary!(name, on_panic = value, || body)` form.
 pub(crate) fn value<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+    catch(body).unwrap_or(on_panic)
 }
 
-/// The `TS_PANIC` error of a caught panic: the export's name and the panic message.
-fn panicked(name: &'static str, payload: Box<dyn Any + Send>) -> Error {
-    let msg = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(no message)");
-    Error::new(Status::Panic, format!("{name}: panic: {msg}"))
+/// The error of export `name` for a fault: `TS_PANIC` with the panic message, or
+/// `TS_POISONED`.
+fn fault_error(name: &'static str, fault: Fault) -> Error {
+    let message = match &fault {
+        Fault::Panicked(msg) => format!(
+            "{name}: panic: {}",
+            msg.as_deref().unwrap_or("(no message)")
+        ),
+        Fault::Poisoned(_) => format!("{name}: the processor was poisoned by an earlier panic"),
+    };
+    Error::new(fault.status(), message)
 }
 
 #[cfg(test)]
@@ -96,6 +90,7 @@ mod tests {
 
     use super::*;
     use crate::{ts_error_code, ts_error_free, ts_error_message};
+    use tailsampling::engine::guard::Guarded;
 
     #[test]
     fn a_panic_becomes_ts_panic_with_the_name() {
@@ -111,8 +106,7 @@ mod tests {
     #[test]
     fn a_panic_poisons_the_processor() {
         let p = ts_processor {
-            inner: Processor::new(tailsampling::Options::default()),
-            poisoned: std::sync::atomic::AtomicBool::new(false),
+            inner: Guarded::new(Processor::new(tailsampling::Options::default())),
         };
         let st = with_processor("ts_demo", Some(&p), None, |_| panic!("boom"));
         assert_eq!(st, Status::Panic as u32);

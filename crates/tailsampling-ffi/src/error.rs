@@ -45,32 +45,21 @@ impl ts_error {
     }
 }
 
-/// The static error of each status.
-fn fallback(status: Status) -> &'static ts_error {
-    macro_rules! statics {
-        ($($s:ident),*) => {
+/// Generates `fallback` from the rows of `tailsampling::for_each_status!`.
+macro_rules! fallbacks {
+    ($($variant:ident = $value:literal, $name:literal, $http:literal, $desc:literal;)*) => {
+        /// The static error of each status.
+        fn fallback(status: Status) -> &'static ts_error {
             match status {
-                $(Status::$s => {
-                    static E: ts_error = ts_error::fallback(Status::$s);
+                $(Status::$variant => {
+                    static E: ts_error = ts_error::fallback(Status::$variant);
                     &E
                 })*
             }
-        };
-    }
-    statics!(
-        Ok,
-        Pending,
-        Busy,
-        InvalidArgument,
-        DecodeError,
-        ConfigError,
-        TooLarge,
-        Unsupported,
-        TokenMismatch,
-        Panic,
-        Poisoned
-    )
+        }
+    };
 }
+tailsampling::for_each_status!(fallbacks);
 
 /// Allocates an error without aborting when memory is short. Interior NUL bytes of the
 /// message become `?`.

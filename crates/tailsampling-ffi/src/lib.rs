@@ -49,10 +49,7 @@ pub use processor::{
     ts_apply_config, ts_flush, ts_ingest, ts_poll_kept, ts_poll_metrics, ts_processor,
     ts_processor_free, ts_processor_new, ts_record_send, ts_set_config, ts_set_time, ts_stats_json,
 };
-pub use status::{
-    ts_abi_version, ts_status, ts_status_http, ts_status_str, ts_version, TS_ABI_VERSION, TS_BUSY,
-    TS_CONFIG_ERROR, TS_DECODE_ERROR, TS_INVALID_ARGUMENT, TS_OK, TS_PANIC, TS_PENDING,
-    TS_POISONED, TS_SEND_DROP, TS_SEND_FAILURE, TS_SEND_SUCCESS, TS_TOKEN_MISMATCH, TS_TOO_LARGE,
-    TS_UNSUPPORTED, TS_VERSION_MAJOR, TS_VERSION_MINOR, TS_VERSION_PATCH,
-};
+// Every public item of `status`: the statuses (whose list is the core's status table), the
+// versions and their functions.
+pub use status::*;
 pub use validate::ts_validate_config;

@@ -1,14 +1,15 @@
-//! The processor handle and its calls. `ts_processor` wraps the engine's `Processor`
-//! (`Send + Sync`) with the poison flag the panic boundary sets.
+//! The processor handle and its calls. `ts_processor` holds the engine's `Processor`
+//! (`Send + Sync`) behind the core's panic boundary, `Guarded`, which poisons it when a call
+//! panics.
 
 use std::ffi::c_char;
 use std::ptr::NonNull;
-use std::sync::atomic::AtomicBool;
 
 use super::args::{bytes, invalid, nonempty_text, required, text};
 use super::buf::{ts_buf, ts_deliveries};
 use super::error::ts_error;
 use super::status::{ts_status, TS_SEND_DROP, TS_SEND_FAILURE, TS_SEND_SUCCESS};
+use tailsampling::engine::guard::Guarded;
 use tailsampling::metrics::SendResult;
 use tailsampling::{Applied, Error, Processor, Status};
 
@@ -16,9 +17,8 @@ use tailsampling::{Applied, Error, Processor, Status};
 /// and may run concurrently with any other such call; only `ts_processor_free` needs
 /// exclusive access.
 pub struct ts_processor {
-    pub(crate) inner: Processor,
-    /// Set when a panic was caught inside a call: every later call returns `TS_POISONED`.
-    pub(crate) poisoned: AtomicBool,
+    /// The engine; a call that panics poisons it, and every later call returns `TS_POISONED`.
+    pub(crate) inner: Guarded,
 }
 
 const _: () = {
@@ -55,11 +55,8 @@ pub unsafe extern "C" fn ts_processor_new(
         let slot = required("out", out)?;
         // SAFETY: the caller's promise.
         let json = unsafe { bytes("options_json", options_json.cast(), len) }?;
-        let inner = Processor::from_options_json(json)?;
-        *slot = Box::into_raw(Box::new(ts_processor {
-            inner,
-            poisoned: AtomicBool::new(false),
-        }));
+        let inner = Guarded::new(Processor::from_options_json(json)?);
+        *slot = Box::into_raw(Box::new(ts_processor { inner }));
         Ok(Status::Ok)
     })
 }

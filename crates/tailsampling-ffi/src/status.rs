@@ -1,4 +1,7 @@
-//! Statuses, their names and HTTP codes, and the library and ABI versions.
+//! Statuses, their names and HTTP codes, and the library and ABI versions. The statuses are
+//! the core's status table (`tailsampling::for_each_status!`): the static C names are
+//! generated from it; the `TS_*` constants are written out, because cbindgen copies literal
+//! constants only, and a unit test checks them against the table.
 
 use std::ffi::{c_char, CStr};
 
@@ -9,6 +12,8 @@ use tailsampling::Status;
 /// renumbered.
 pub type ts_status = u32;
 
+// One constant per row of the core's status table, in its order, named `TS_` + the upper-case
+// name, each documented with its HTTP status (`the_constants_are_the_status_table` checks).
 /// Success (HTTP 200).
 pub const TS_OK: ts_status = 0;
 /// Accepted into the pending cache: no config yet for the packet's token and data type
@@ -68,43 +73,29 @@ const _: () = {
     assert!(TS_VERSION_PATCH == parse_u32(env!("CARGO_PKG_VERSION_PATCH")));
 };
 
-// The C values are the engine's (`Status` is `#[repr(u32)]` with the same numbers).
-const _: () = {
-    assert!(TS_OK == Status::Ok as u32);
-    assert!(TS_PENDING == Status::Pending as u32);
-    assert!(TS_BUSY == Status::Busy as u32);
-    assert!(TS_INVALID_ARGUMENT == Status::InvalidArgument as u32);
-    assert!(TS_DECODE_ERROR == Status::DecodeError as u32);
-    assert!(TS_CONFIG_ERROR == Status::ConfigError as u32);
-    assert!(TS_TOO_LARGE == Status::TooLarge as u32);
-    assert!(TS_UNSUPPORTED == Status::Unsupported as u32);
-    assert!(TS_TOKEN_MISMATCH == Status::TokenMismatch as u32);
-    assert!(TS_PANIC == Status::Panic as u32);
-    assert!(TS_POISONED == Status::Poisoned as u32);
-};
-
 /// `VERSION` as a C string.
-#[allow(clippy::panic)] // Evaluated at compile time: a failure is a build error.
-const VERSION: &CStr =
-    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-        Ok(v) => v,
-        Err(_) => panic!("the crate version contains a NUL byte"),
-    };
+const VERSION: &CStr = c_str(concat!(env!("CARGO_PKG_VERSION"), "\0"));
 
-/// The C name of a status: `Status::as_str` as a static C string.
-pub(crate) const fn status_name(s: Status) -> &'static CStr {
-    match s {
-        Status::Ok => c"ok",
-        Status::Pending => c"pending",
-        Status::Busy => c"busy",
-        Status::InvalidArgument => c"invalid_argument",
-        Status::DecodeError => c"decode_error",
-        Status::ConfigError => c"config_error",
-        Status::TooLarge => c"too_large",
-        Status::Unsupported => c"unsupported",
-        Status::TokenMismatch => c"token_mismatch",
-        Status::Panic => c"panic",
-        Status::Poisoned => c"poisoned",
+/// Generates `status_name` from the rows of `tailsampling::for_each_status!`.
+macro_rules! status_names {
+    ($($variant:ident = $value:literal, $name:literal, $http:literal, $desc:literal;)*) => {
+        /// The C name of a status: `Status::as_str` as a static C string.
+        pub(crate) const fn status_name(s: Status) -> &'static CStr {
+            match s {
+                $(Status::$variant => const { c_str(concat!($name, "\0")) },)*
+            }
+        }
+    };
+}
+tailsampling::for_each_status!(status_names);
+
+/// `s`, which ends in its only NUL byte, as a C string. Only evaluated at compile time, so
+/// that a failure is a build error.
+#[allow(clippy::panic)] // Evaluated at compile time: a failure is a build error.
+const fn c_str(s: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(s.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("a C string constant has a NUL byte before its end"),
     }
 }
 
@@ -163,6 +154,37 @@ mod tests {
         assert_eq!(str_of(ts_status_str(9)), "unknown");
         assert_eq!(str_of(ts_status_str(u32::MAX)), "unknown");
         assert_eq!(ts_status_http(100), 0);
+    }
+
+    /// cbindgen copies literal constants only, so the `TS_*` statuses are written out above;
+    /// here they are read back from this file and checked against the status table: the same
+    /// statuses in the same order, named `TS_` + the upper-case name, with the same values,
+    /// and a doc comment ending in the same HTTP status.
+    #[test]
+    fn the_constants_are_the_status_table() {
+        let src = include_str!("status.rs");
+        let mut doc = String::new();
+        let mut consts = Vec::new();
+        for line in src.lines() {
+            if let Some(d) = line.strip_prefix("///") {
+                doc.push_str(d);
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("pub const TS_") {
+                if let Some((name, value)) = rest.split_once(": ts_status = ") {
+                    let value: u32 = value.trim_end_matches(';').parse().unwrap();
+                    consts.push((name.to_owned(), value, doc.clone()));
+                }
+            }
+            doc.clear();
+        }
+        assert_eq!(consts.len(), Status::ALL.len(), "{consts:?}");
+        for ((name, value, doc), s) in consts.into_iter().zip(Status::ALL) {
+            assert_eq!(name, s.as_str().to_ascii_uppercase());
+            assert_eq!(value, s as u32, "TS_{name}");
+            let http = format!("(HTTP {}", s.http_status());
+            assert!(doc.contains(&http), "TS_{name}'s doc lacks {http:?}: {doc}");
+        }
     }
 
     #[test]

@@ -1,82 +1,108 @@
-//! Statuses and errors of the engine's operations. The numeric values are the C ABI's
-//! `ts_status` (docs/architecture.md, "The C ABI") and are never renumbered.
+//! Statuses and errors of the engine's operations. [`for_each_status!`](crate::for_each_status)
+//! is the status table,
+//! the one place the statuses are written: [`Status`] and its methods are generated from it.
+//! The numeric values are the C ABI's `ts_status` (docs/architecture.md, "The C ABI") and are
+//! never renumbered.
 
 use std::fmt;
 
-/// The outcome kind of an operation. `Ok` and `Pending` are successes; every other value is
-/// carried by an [`Error`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-pub enum Status {
-    /// Accepted (HTTP 200).
-    Ok = 0,
-    /// Accepted into the pending cache: no config yet for this token and data type (HTTP 412).
-    Pending = 1,
-    /// Not accepted: a memory or pending limit is reached; the client writes directly (503).
-    Busy = 2,
-    /// A bad argument: NULL pointer, bad UTF-8, unknown option (400).
-    InvalidArgument = 3,
-    /// The packet cannot be decoded (400).
-    DecodeError = 4,
-    /// The config is invalid (400).
-    ConfigError = 5,
-    /// The packet is over `max_packet_bytes` (413).
-    TooLarge = 6,
-    /// Unknown data type or payload compression (415).
-    Unsupported = 7,
-    /// The packet's token differs from the authenticated one (403).
-    TokenMismatch = 8,
-    /// A panic was caught at the C boundary; the processor is poisoned.
-    Panic = 98,
-    /// The processor was poisoned by an earlier panic.
-    Poisoned = 99,
+/// The status table: one row per status, `Variant = value, "name", http, "description";`
+/// (the [`Status`] variant, its numeric value, which is the C ABI's `ts_status`, its stable
+/// lower-case name, the HTTP status a Dataway answers with, and a description).
+///
+/// `for_each_status!(m)` expands to `m! { rows }`, so that a binding needing one item per
+/// status (such as a static C string for each name) generates it from the table; everything
+/// that can work at run time uses [`Status::ALL`] and the methods instead. Where a language
+/// needs literal constants (the C header, Go), a test of that language checks them against
+/// this table.
+// rustfmt would re-indent the descriptions' continuation lines.
+#[rustfmt::skip]
+#[macro_export]
+macro_rules! for_each_status {
+    ($m:ident) => {
+        $m! {
+            Ok = 0, "ok", 200,
+                "Accepted";
+            Pending = 1, "pending", 412,
+                "Accepted into the pending cache: no config yet for the packet's token and \
+                 data type; the client pushes its config and writes directly meanwhile";
+            Busy = 2, "busy", 503,
+                "Not accepted: a memory or pending limit is reached and nothing was stored; \
+                 the client writes directly";
+            InvalidArgument = 3, "invalid_argument", 400,
+                "A bad argument: an unknown or invalid option, a value out of range, a \
+                 missing, empty, oversized or malformed input, or no token at all";
+            DecodeError = 4, "decode_error", 400,
+                "The bytes are not a valid DataPacket, PBPoints payload or zstd frame; the \
+                 message names the field and byte offset";
+            ConfigError = 5, "config_error", 400,
+                "The sampling config is invalid and the one in force stays; the message names \
+                 the JSON path of the first error";
+            TooLarge = 6, "too_large", 413,
+                "The packet is over the max_packet_bytes option, or a payload decompresses to \
+                 more than allowed";
+            Unsupported = 7, "unsupported", 415,
+                "The data type is not tracing, logging or rum, or the payload compression is \
+                 unknown";
+            TokenMismatch = 8, "token_mismatch", 403,
+                "The packet's own token differs from the authenticated one";
+            Panic = 98, "panic", 500,
+                "The engine panicked during the call (a bug); the processor is poisoned";
+            Poisoned = 99, "poisoned", 500,
+                "The processor was poisoned by an earlier panic; make a new one";
+        }
+    };
 }
 
+/// Defines [`Status`] and its table-driven methods from the rows of [`for_each_status!`].
+macro_rules! define_status {
+    ($($variant:ident = $value:literal, $name:literal, $http:literal, $desc:literal;)*) => {
+        /// The outcome kind of an operation. `Ok` and `Pending` are successes; every other
+        /// value is carried by an [`Error`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum Status {
+            $(
+                #[doc = concat!($desc, " (HTTP ", $http, ").")]
+                $variant = $value,
+            )*
+        }
+
+        impl Status {
+            /// Every status, in numeric order.
+            pub const ALL: [Status; [$(Status::$variant),*].len()] = [$(Status::$variant),*];
+
+            /// The stable lower-case name (`"ok"`, `"pending"`, `"busy"`, …).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Status::$variant => $name,)*
+                }
+            }
+
+            /// The HTTP status a Dataway answers with.
+            pub const fn http_status(self) -> u16 {
+                match self {
+                    $(Status::$variant => $http,)*
+                }
+            }
+
+            /// What the status means, ending with its HTTP status: the variant's doc
+            /// comment (`"Accepted (HTTP 200)."`).
+            pub const fn description(self) -> &'static str {
+                match self {
+                    $(Status::$variant => concat!($desc, " (HTTP ", $http, ")."),)*
+                }
+            }
+        }
+    };
+}
+
+for_each_status!(define_status);
+
 impl Status {
-    /// Every status, in numeric order.
-    pub const ALL: [Status; 11] = [
-        Status::Ok,
-        Status::Pending,
-        Status::Busy,
-        Status::InvalidArgument,
-        Status::DecodeError,
-        Status::ConfigError,
-        Status::TooLarge,
-        Status::Unsupported,
-        Status::TokenMismatch,
-        Status::Panic,
-        Status::Poisoned,
-    ];
-
-    /// The stable lower-case name (`"ok"`, `"pending"`, `"busy"`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Pending => "pending",
-            Status::Busy => "busy",
-            Status::InvalidArgument => "invalid_argument",
-            Status::DecodeError => "decode_error",
-            Status::ConfigError => "config_error",
-            Status::TooLarge => "too_large",
-            Status::Unsupported => "unsupported",
-            Status::TokenMismatch => "token_mismatch",
-            Status::Panic => "panic",
-            Status::Poisoned => "poisoned",
-        }
-    }
-
-    /// The HTTP status a Dataway answers with.
-    pub fn http_status(self) -> u16 {
-        match self {
-            Status::Ok => 200,
-            Status::Pending => 412,
-            Status::Busy => 503,
-            Status::InvalidArgument | Status::DecodeError | Status::ConfigError => 400,
-            Status::TooLarge => 413,
-            Status::Unsupported => 415,
-            Status::TokenMismatch => 403,
-            Status::Panic | Status::Poisoned => 500,
-        }
+    /// True for the successes, `Ok` and `Pending`; every other status is an error's.
+    pub const fn is_success(self) -> bool {
+        matches!(self, Status::Ok | Status::Pending)
     }
 }
 

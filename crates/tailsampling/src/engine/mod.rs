@@ -11,6 +11,7 @@ mod decide;
 mod decision_cache;
 mod error;
 mod group;
+pub mod guard;
 mod options;
 mod outbox;
 mod peek;
