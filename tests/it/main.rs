@@ -46,5 +46,8 @@ mod ffi_panic;
 // The workload generator (the `tailsampling` binary's tests are crates/tailsampling-cli/tests/cli).
 mod workload_gen;
 
+// The documents that restate the code's lists (the options).
+mod docs;
+
 // The inputs that once found a bug (fuzz/regressions/, RELIABILITY.md, "Fuzzing").
 mod fuzz_regressions;

@@ -270,34 +270,3 @@ impl Options {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::Options;
-
-    /// The option names of docs/options.md: its table rows that start with `` | `name` | ``.
-    fn documented() -> Vec<&'static str> {
-        include_str!("../../../../docs/options.md")
-            .lines()
-            .filter_map(|line| line.strip_prefix("| `")?.split_once("` |"))
-            .map(|(name, _)| name)
-            .collect()
-    }
-
-    #[test]
-    fn docs_list_every_option_and_no_other() {
-        let documented = documented();
-        for name in Options::NAMES {
-            assert!(
-                documented.contains(&name),
-                "docs/options.md has no row `| `{name}` |`"
-            );
-        }
-        for name in documented {
-            assert!(
-                Options::NAMES.contains(&name),
-                "docs/options.md documents `{name}`, which is not an option"
-            );
-        }
-    }
-}
