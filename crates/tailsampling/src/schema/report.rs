@@ -1,7 +1,7 @@
 //! The validation [`Report`] shared by `tailsampling check`, `ts_validate_config`, Go
 //! `ValidateConfig` and Python `validate_config` (one implementation, one JSON shape), and
-//! the pass that builds it: the config parser's diagnostics, then the rule checks, merged in
-//! document order.
+//! the pass that builds it: the config parser's diagnostics, then the rule checks of the
+//! pipelines of the parser's outline (one parse of the config), merged in document order.
 
 use std::collections::BTreeMap;
 
