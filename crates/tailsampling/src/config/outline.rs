@@ -181,3 +181,92 @@ fn child(base: &[u32], i: usize) -> Box<[u32]> {
     at.push(u32::try_from(i).unwrap_or(u32::MAX));
     at.into_boxed_slice()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+    use crate::config::Config;
+    use crate::wire::DataType;
+
+    #[test]
+    fn sites_are_the_pipeline_objects_as_the_parser_read_them() {
+        let (parsed, outline) = Config::parse_with_outline(
+            br#"{"trace": {"pipelines": [
+                {"name": "c", "type": "condition", "condition": "{ a = 1 }", "action": "keep"},
+                {"name": "r", "type": "probabilistic", "rate": 0},
+                {"name": "x", "type": "sample", "condition": "{ a = }"},
+                {"name": "h", "type": "probabilistic", "rate": 2, "condition": "{ b = 1 }"},
+                1]}}"#,
+        );
+        assert!(parsed.is_err());
+        assert_eq!(outline.dimensions.len(), 1);
+        assert_eq!(outline.dimensions[0].data_type, DataType::Tracing);
+        let sites = &outline.dimensions[0].pipelines;
+        let kinds: Vec<Kind> = sites.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                Kind::Condition,
+                Kind::Probabilistic { removed: true },
+                Kind::Other,
+                Kind::Probabilistic { removed: false },
+            ]
+        );
+        let live: Vec<bool> = sites.iter().map(|s| s.live()).collect();
+        assert_eq!(live, [true, false, false, true]);
+        // The parser compiled (and reported) the first two conditions; the checker reports
+        // the others' problems.
+        let reported: Vec<bool> = sites.iter().map(|s| s.reported).collect();
+        assert_eq!(reported, [true, true, false, false]);
+        assert!(sites[2].condition.is_err());
+        let source = sites[3].condition.as_ref().map(|c| c.source());
+        assert_eq!(source, Ok("{ b = 1 }"));
+        assert_eq!(sites[1].condition_path(), "trace.pipelines[1].condition");
+    }
+
+    #[test]
+    fn ranks_follow_the_document_whatever_order_the_parser_reads_it_in() {
+        let (_, outline) = Config::parse_with_outline(
+            br#"{"trace": {"x": {"pipelines": [1]}, "pipelines": [{"type": "t", "name": "a"}],
+                 "data_ttl": "1s"}, "version": 1}"#,
+        );
+        let rank = |path| outline.rank(path).to_vec();
+        assert!(rank("") < rank("trace"));
+        assert!(rank("trace.x") < rank("trace.pipelines[0].type"));
+        assert!(rank("trace.pipelines[0].type") < rank("trace.pipelines[0].name"));
+        assert!(rank("trace.pipelines[0].name") < rank("trace.data_ttl"));
+        assert!(rank("trace.data_ttl") < rank("version"));
+        // A missing key ranks with the object that lacks it.
+        assert_eq!(
+            rank("trace.pipelines[0].action"),
+            rank("trace.pipelines[0]")
+        );
+        assert_eq!(
+            outline
+                .site_of("trace.pipelines[0].type")
+                .map(|s| s.name.as_str()),
+            Some("a")
+        );
+        assert!(outline.site_of("trace.x").is_none());
+    }
+
+    #[test]
+    fn a_key_spelling_another_path_ranks_it_with_the_later_of_the_two() {
+        let (_, outline) = Config::parse_with_outline(
+            br#"{"trace": {"pipelines": [{"name": "a"}]}, "trace.pipelines": 1, "version": 1}"#,
+        );
+        let rank = |path| outline.rank(path).to_vec();
+        assert!(rank("trace.pipelines") > rank("trace"));
+        assert!(rank("trace.pipelines") < rank("version"));
+        // The pipelines keep their place in the trace section.
+        assert!(rank("trace.pipelines[0].name") < rank("trace.pipelines"));
+    }
+
+    #[test]
+    fn invalid_json_has_an_empty_outline() {
+        let (parsed, outline) = Config::parse_with_outline(b"{");
+        assert!(parsed.is_err());
+        assert!(outline.dimensions.is_empty());
+        assert!(outline.rank("trace.pipelines[0]").is_empty());
+    }
+}
