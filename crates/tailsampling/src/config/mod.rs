@@ -4,6 +4,7 @@
 
 mod diag;
 mod duration;
+pub(crate) mod outline;
 mod parse;
 mod types;
 

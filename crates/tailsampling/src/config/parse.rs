@@ -1,6 +1,7 @@
 //! JSON → [`Config`]: walks the document once, collecting every error and warning with its
 //! JSON path, and compiles each condition. Accepts both Datakit's output (nulls, integer
 //! nanosecond `data_ttl`, `hash_keys`) and Guance's documented form (`"data_ttl": "5m"`).
+//! For the rule checker, the same walk can also record the document's [`Outline`].
 
 use std::time::Duration;
 
@@ -8,12 +9,13 @@ use serde_json::{Map, Value};
 
 use super::diag::{ConfigError, Diagnostic, Severity};
 use super::duration::parse_go_duration;
+use super::outline::{Kind, Outline, Site};
 use super::types::{
     sample_threshold, Action, BuiltinMetric, BuiltinMetrics, Config, DataType, Dimension, Pipeline,
     Rule, Section, MAX_TTL,
 };
 use crate::compat::Compat;
-use crate::filter::Condition;
+use crate::filter::{Condition, FilterError};
 
 /// A config accepted with its warnings.
 #[derive(Clone, Debug)]
@@ -36,36 +38,60 @@ impl Config {
     /// [`Config::from_json`], with conditions and TTLs following `compat` (docs/protocol.md,
     /// "Deviations"). Both modes accept and refuse the same documents.
     pub fn from_json_with(json: &[u8], compat: Compat) -> Result<Parsed, ConfigError> {
-        let doc: Value = serde_json::from_slice(json).map_err(|e| ConfigError {
-            diagnostics: vec![Diagnostic::error(
-                "",
-                format!(
-                    "invalid JSON at line {} column {}: {e}",
-                    e.line(),
-                    e.column()
-                ),
-            )],
-        })?;
-        let mut p = Parser {
-            diags: Vec::new(),
-            compat,
-        };
-        let config = p.document(&doc);
-        if p.diags.iter().any(|d| d.severity == Severity::Error) {
-            return Err(ConfigError {
-                diagnostics: p.diags,
-            });
-        }
-        Ok(Parsed {
-            config,
-            warnings: p.diags,
-        })
+        parse(json, compat, None)
+    }
+
+    /// [`Config::from_json`], with the document's [`Outline`] (what the rule checker needs),
+    /// recorded as it parses: an invalid JSON document has an empty outline.
+    pub(crate) fn parse_with_outline(json: &[u8]) -> (Result<Parsed, ConfigError>, Outline) {
+        let mut outline = Outline::default();
+        let parsed = parse(json, Compat::default(), Some(&mut outline));
+        (parsed, outline)
     }
 }
 
-struct Parser {
+/// Parses `json` in the `compat` mode, recording its outline into `outline` if given.
+fn parse(
+    json: &[u8],
+    compat: Compat,
+    outline: Option<&mut Outline>,
+) -> Result<Parsed, ConfigError> {
+    let doc: Value = serde_json::from_slice(json).map_err(|e| ConfigError {
+        diagnostics: vec![Diagnostic::error(
+            "",
+            format!(
+                "invalid JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+        )],
+    })?;
+    let mut p = Parser {
+        diags: Vec::new(),
+        compat,
+        outline,
+        compiled: None,
+    };
+    let config = p.document(&doc);
+    if p.diags.iter().any(|d| d.severity == Severity::Error) {
+        return Err(ConfigError {
+            diagnostics: p.diags,
+        });
+    }
+    Ok(Parsed {
+        config,
+        warnings: p.diags,
+    })
+}
+
+struct Parser<'o> {
     diags: Vec<Diagnostic>,
     compat: Compat,
+    /// The outline being recorded, if one was asked for.
+    outline: Option<&'o mut Outline>,
+    /// With an outline: the condition the parser compiled for the pipeline being read, for
+    /// its site.
+    compiled: Option<Result<Condition, FilterError>>,
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -79,7 +105,8 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-fn join(path: &str, key: &str) -> String {
+/// The path of `key` in the object at `path`.
+pub(super) fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
@@ -87,7 +114,7 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-impl Parser {
+impl Parser<'_> {
     fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -100,7 +127,12 @@ impl Parser {
 
     fn expect_object<'v>(&mut self, path: &str, v: &'v Value) -> Option<&'v Map<String, Value>> {
         match v {
-            Value::Object(m) => Some(m),
+            Value::Object(m) => {
+                if let Some(outline) = self.outline.as_deref_mut() {
+                    outline.object(path, m);
+                }
+                Some(m)
+            }
             other => {
                 let msg = format!("expected an object, found {}", json_type(other));
                 self.error(Diagnostic::error(path, msg));
@@ -136,7 +168,12 @@ impl Parser {
     fn array<'v>(&mut self, path: &str, v: Option<&'v Value>) -> &'v [Value] {
         match v {
             None => &[],
-            Some(Value::Array(a)) => a,
+            Some(Value::Array(a)) => {
+                if let Some(outline) = self.outline.as_deref_mut() {
+                    outline.array(path, a);
+                }
+                a
+            }
             Some(other) => {
                 let msg = format!("expected an array, found {}", json_type(other));
                 self.error(Diagnostic::error(path, msg));
@@ -161,6 +198,9 @@ impl Parser {
             version: 0,
             sections: [None, None, None],
         };
+        if let Some(outline) = self.outline.as_deref_mut() {
+            outline.root();
+        }
         let Some(obj) = self.expect_object("", doc) else {
             return config;
         };
@@ -214,10 +254,10 @@ impl Parser {
                     self.error(d);
                 }
                 let pipelines =
-                    self.pipelines(&join(path, "pipelines"), Self::field(obj, "pipelines"));
+                    self.pipelines(dt, &join(path, "pipelines"), Self::field(obj, "pipelines"));
                 vec![Dimension::new(String::new(), pipelines)]
             }
-            DataType::Logging | DataType::Rum => self.dimensions(path, obj),
+            DataType::Logging | DataType::Rum => self.dimensions(dt, path, obj),
         };
         Some(Section {
             data_ttl,
@@ -387,7 +427,7 @@ impl Parser {
         }
     }
 
-    fn dimensions(&mut self, path: &str, obj: &Map<String, Value>) -> Vec<Dimension> {
+    fn dimensions(&mut self, dt: DataType, path: &str, obj: &Map<String, Value>) -> Vec<Dimension> {
         let dpath = join(path, "group_dimensions");
         let mut dims: Vec<Dimension> = Vec::new();
         for (i, item) in self
@@ -414,8 +454,11 @@ impl Parser {
                     String::new()
                 }
             };
-            let pipelines =
-                self.pipelines(&join(&ipath, "pipelines"), Self::field(obj, "pipelines"));
+            let pipelines = self.pipelines(
+                dt,
+                &join(&ipath, "pipelines"),
+                Self::field(obj, "pipelines"),
+            );
             if let Some(first) = dims
                 .iter()
                 .position(|d| !group_key.is_empty() && d.group_key == group_key)
@@ -431,7 +474,11 @@ impl Parser {
         dims
     }
 
-    fn pipelines(&mut self, path: &str, v: Option<&Value>) -> Vec<Pipeline> {
+    /// The pipelines of one dimension of `dt`.
+    fn pipelines(&mut self, dt: DataType, path: &str, v: Option<&Value>) -> Vec<Pipeline> {
+        if let Some(outline) = self.outline.as_deref_mut() {
+            outline.dimension(dt);
+        }
         let mut out = Vec::new();
         for (i, item) in self.array(path, v).iter().enumerate() {
             if let Some(p) = self.pipeline(&format!("{path}[{i}]"), item) {
@@ -442,7 +489,11 @@ impl Parser {
     }
 
     fn condition(&mut self, path: &str, src: Option<&str>) -> Option<Condition> {
-        match Condition::compile_with(src.unwrap_or(""), self.compat) {
+        let compiled = Condition::compile_with(src.unwrap_or(""), self.compat);
+        if self.outline.is_some() {
+            self.compiled = Some(compiled.clone());
+        }
+        match compiled {
             Ok(c) => {
                 for w in c.warnings() {
                     let mut d = Diagnostic::warning(path, w.message.clone())
@@ -489,94 +540,15 @@ impl Parser {
             }
         }
         let type_path = join(path, "type");
-        let kind = self.string(type_path.clone(), Self::field(obj, "type"));
-        match kind {
-            Some("condition") => {
-                let action_path = join(path, "action");
-                let action = match self.string(action_path.clone(), Self::field(obj, "action")) {
-                    Some("keep") => Some(Action::Keep),
-                    Some("drop") => Some(Action::Drop),
-                    other => {
-                        let msg = match other {
-                            Some(a) => format!("unknown action {a:?}"),
-                            None => "a condition pipeline needs an action".to_string(),
-                        };
-                        self.error(
-                            Diagnostic::error(action_path, msg)
-                                .with_hint("use \"keep\" or \"drop\""),
-                        );
-                        None
-                    }
-                };
-                if Self::field(obj, "rate").is_some() {
-                    self.warn(
-                        join(path, "rate"),
-                        "rate is ignored by condition pipelines",
-                        Some("remove it, or make this a probabilistic pipeline"),
-                    );
-                }
-                let condition = self.condition(&cond_path, cond_src)?;
-                if condition.is_empty() {
-                    self.warn(
-                        cond_path,
-                        "a condition pipeline with an empty condition never matches",
-                        Some("write a condition such as { status = \"error\" }, or remove the pipeline"),
-                    );
-                }
-                Some(Pipeline {
-                    name,
-                    path: path.to_string(),
-                    rule: Rule::Condition {
-                        condition,
-                        action: action?,
-                    },
-                })
-            }
+        let (kind, rule) = match self.string(type_path.clone(), Self::field(obj, "type")) {
+            Some("condition") => (
+                Kind::Condition,
+                self.condition_rule(path, obj, &cond_path, cond_src),
+            ),
             Some("probabilistic") => {
-                let rate_path = join(path, "rate");
-                let rate = match Self::field(obj, "rate") {
-                    None => 0.0,
-                    Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::INFINITY),
-                    Some(other) => {
-                        let msg =
-                            format!("expected a number in [0, 1], found {}", json_type(other));
-                        self.error(Diagnostic::error(rate_path, msg));
-                        return None;
-                    }
-                };
-                if rate > 1.0 {
-                    self.error(
-                        Diagnostic::error(rate_path, format!("rate {rate} is over 1"))
-                            .with_hint("a rate is a fraction in [0, 1], e.g. 0.1 keeps 10%"),
-                    );
-                    return None;
-                }
-                if Self::field(obj, "action").is_some() {
-                    self.warn(
-                        join(path, "action"),
-                        "action is ignored by probabilistic pipelines",
-                        Some("the sampled share is kept, the rest dropped"),
-                    );
-                }
-                let condition = self.condition(&cond_path, cond_src)?;
-                if rate <= 0.0 {
-                    self.warn(
-                        rate_path,
-                        format!("probabilistic pipeline {name:?} has rate {rate} and is removed"),
-                        Some("a rate <= 0 keeps nothing; to drop, use a condition pipeline with action \"drop\""),
-                    );
-                    return None;
-                }
-                let condition = (!condition.is_empty()).then_some(condition);
-                Some(Pipeline {
-                    name,
-                    path: path.to_string(),
-                    rule: Rule::Probabilistic {
-                        condition,
-                        rate,
-                        threshold: sample_threshold(rate),
-                    },
-                })
+                let (removed, rule) =
+                    self.probabilistic_rule(path, obj, &name, &cond_path, cond_src);
+                (Kind::Probabilistic { removed }, rule)
             }
             other => {
                 let msg = match other {
@@ -587,8 +559,130 @@ impl Parser {
                     Diagnostic::error(type_path, msg)
                         .with_hint("use \"condition\" or \"probabilistic\""),
                 );
+                (Kind::Other, None)
+            }
+        };
+        if let Some(outline) = self.outline.as_deref_mut() {
+            // A condition the parser did not compile (under an unknown type or an invalid
+            // rate) is compiled for the checker, without a diagnostic.
+            let (condition, reported) = match self.compiled.take() {
+                Some(compiled) => (compiled, true),
+                None => (
+                    Condition::compile_with(cond_src.unwrap_or(""), self.compat),
+                    false,
+                ),
+            };
+            outline.site(Site {
+                path: path.to_string(),
+                name: name.clone(),
+                kind,
+                condition,
+                reported,
+            });
+        }
+        Some(Pipeline {
+            name,
+            path: path.to_string(),
+            rule: rule?,
+        })
+    }
+
+    /// The rule of a condition pipeline (`None` if it has an error).
+    fn condition_rule(
+        &mut self,
+        path: &str,
+        obj: &Map<String, Value>,
+        cond_path: &str,
+        cond_src: Option<&str>,
+    ) -> Option<Rule> {
+        let action_path = join(path, "action");
+        let action = match self.string(action_path.clone(), Self::field(obj, "action")) {
+            Some("keep") => Some(Action::Keep),
+            Some("drop") => Some(Action::Drop),
+            other => {
+                let msg = match other {
+                    Some(a) => format!("unknown action {a:?}"),
+                    None => "a condition pipeline needs an action".to_string(),
+                };
+                self.error(
+                    Diagnostic::error(action_path, msg).with_hint("use \"keep\" or \"drop\""),
+                );
                 None
             }
+        };
+        if Self::field(obj, "rate").is_some() {
+            self.warn(
+                join(path, "rate"),
+                "rate is ignored by condition pipelines",
+                Some("remove it, or make this a probabilistic pipeline"),
+            );
         }
+        let condition = self.condition(cond_path, cond_src)?;
+        if condition.is_empty() {
+            self.warn(
+                cond_path.to_string(),
+                "a condition pipeline with an empty condition never matches",
+                Some("write a condition such as { status = \"error\" }, or remove the pipeline"),
+            );
+        }
+        Some(Rule::Condition {
+            condition,
+            action: action?,
+        })
+    }
+
+    /// Whether a probabilistic pipeline is removed for its rate (<= 0; missing is 0), and its
+    /// rule (`None` if removed or if it has an error).
+    fn probabilistic_rule(
+        &mut self,
+        path: &str,
+        obj: &Map<String, Value>,
+        name: &str,
+        cond_path: &str,
+        cond_src: Option<&str>,
+    ) -> (bool, Option<Rule>) {
+        let rate_path = join(path, "rate");
+        let rate = match Self::field(obj, "rate") {
+            None => 0.0,
+            Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::INFINITY),
+            Some(other) => {
+                let msg = format!("expected a number in [0, 1], found {}", json_type(other));
+                self.error(Diagnostic::error(rate_path, msg));
+                return (false, None);
+            }
+        };
+        let removed = rate <= 0.0;
+        if rate > 1.0 {
+            self.error(
+                Diagnostic::error(rate_path, format!("rate {rate} is over 1"))
+                    .with_hint("a rate is a fraction in [0, 1], e.g. 0.1 keeps 10%"),
+            );
+            return (removed, None);
+        }
+        if Self::field(obj, "action").is_some() {
+            self.warn(
+                join(path, "action"),
+                "action is ignored by probabilistic pipelines",
+                Some("the sampled share is kept, the rest dropped"),
+            );
+        }
+        let Some(condition) = self.condition(cond_path, cond_src) else {
+            return (removed, None);
+        };
+        if removed {
+            self.warn(
+                rate_path,
+                format!("probabilistic pipeline {name:?} has rate {rate} and is removed"),
+                Some("a rate <= 0 keeps nothing; to drop, use a condition pipeline with action \"drop\""),
+            );
+            return (removed, None);
+        }
+        let condition = (!condition.is_empty()).then_some(condition);
+        let rule = Rule::Probabilistic {
+            condition,
+            rate,
+            threshold: sample_threshold(rate),
+        };
+        (removed, Some(rule))
     }
 }

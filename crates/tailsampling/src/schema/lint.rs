@@ -10,10 +10,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::anchor;
-use super::outline::{Dimension, Kind, Site};
 use super::report::Report;
 use super::suggest;
 use super::types::FieldType;
+use crate::config::outline::{Dimension, Kind, Site};
 use crate::config::Diagnostic;
 use crate::filter::{
     Block, CmpOp, Compare, Condition, Expr, ExprKind, FilterError, InList, Key, Literal,
@@ -51,10 +51,15 @@ pub(super) fn dimension(dim: &Dimension, table: Option<&Table>, report: &mut Rep
         }
 
         let path = site.condition_path();
-        let condition = match Condition::compile(&site.condition) {
+        let condition = match &site.condition {
             Ok(condition) => condition,
             Err(e) => {
-                syntax_error(&mut report.findings, &path, &e);
+                // The config parser reported it where it compiled the condition.
+                if !site.reported {
+                    let mut d = Diagnostic::error(path, e.message.clone()).at(e.line, e.column);
+                    d.hint = e.hint.clone();
+                    report.findings.push(d);
+                }
                 continue;
             }
         };
@@ -85,7 +90,7 @@ pub(super) fn dimension(dim: &Dimension, table: Option<&Table>, report: &mut Rep
         report.referenced_fields.insert(site.path.clone(), fields);
 
         let mut lint = Lint {
-            src: &site.condition,
+            src: condition.source(),
             path,
             data_type: dim.data_type,
             table,
@@ -109,21 +114,6 @@ pub(super) fn dimension(dim: &Dimension, table: Option<&Table>, report: &mut Rep
             };
             match_all = why.map(|why| (site, why));
         }
-    }
-}
-
-/// Reports a condition syntax error unless the config parser already did (it does wherever it
-/// compiled the condition; not, e.g., under an unknown pipeline type).
-fn syntax_error(findings: &mut Vec<Diagnostic>, path: &str, e: &FilterError) {
-    let reported = findings.iter().any(|d| {
-        d.path == path
-            && d.message == e.message
-            && (d.line, d.column) == (Some(e.line), Some(e.column))
-    });
-    if !reported {
-        let mut d = Diagnostic::error(path, e.message.clone()).at(e.line, e.column);
-        d.hint = e.hint.clone();
-        findings.push(d);
     }
 }
 

@@ -22,7 +22,6 @@ mod anchor;
 mod json;
 mod lint;
 mod observed;
-mod outline;
 mod report;
 mod sql;
 mod suggest;

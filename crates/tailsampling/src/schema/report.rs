@@ -1,14 +1,13 @@
 //! The validation [`Report`] shared by `tailsampling check`, `ts_validate_config`, Go
 //! `ValidateConfig` and Python `validate_config` (one implementation, one JSON shape), and
-//! the pass that builds it: the config parser's diagnostics, then the rule checks, merged in
-//! document order.
+//! the pass that builds it: the config parser's diagnostics, then the rule checks of the
+//! pipelines of the parser's outline (one parse of the config), merged in document order.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
 use super::lint;
-use super::outline::Outline;
 use super::types::{FieldType, Schema};
 use crate::config::{Config, Diagnostic, Severity};
 
@@ -83,7 +82,8 @@ impl Report {
 
 /// Validates `config` (against `schema`, if given).
 pub(crate) fn check(config: &[u8], schema: Option<&Schema>) -> Report {
-    let mut findings = match Config::from_json(config) {
+    let (parsed, outline) = Config::parse_with_outline(config);
+    let mut findings = match parsed {
         Ok(parsed) => parsed.warnings,
         Err(e) => e.diagnostics,
     };
@@ -99,11 +99,6 @@ pub(crate) fn check(config: &[u8], schema: Option<&Schema>) -> Report {
         referenced_fields: BTreeMap::new(),
         field_types: BTreeMap::new(),
     };
-    // Invalid JSON was reported by the config parser; nothing more to check.
-    let outline = serde_json::from_slice::<Value>(config)
-        .map(|doc| Outline::of(&doc))
-        .unwrap_or_default();
-
     for dim in &outline.dimensions {
         let table = schema.and_then(|s| s.fields(dim.data_type));
         lint::dimension(dim, table, &mut report);
