@@ -169,7 +169,7 @@ impl Parser<'_> {
         }
     }
 
-    /// "expected `what`, found <current token>", at the current token.
+    /// "expected `what`, found `the current token`", at the current token.
     fn unexpected(&self, what: &str) -> FilterError {
         self.error_at(
             self.token.span.start,
