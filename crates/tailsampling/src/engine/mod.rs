@@ -15,6 +15,7 @@ mod options;
 mod outbox;
 mod peek;
 mod pending;
+mod plan;
 mod shard;
 mod stats;
 mod tenant;
@@ -36,7 +37,7 @@ pub use stats::{
     TokenStats,
 };
 
-use crate::config::{BuiltinMetrics, Config, Diagnostic, Pipeline, Section, NO_DIMENSION};
+use crate::config::{BuiltinMetrics, Config, Diagnostic};
 use crate::metrics::{Runtime, Sample, SendResult};
 use crate::wire::DataType;
 use crate::wire::{group_key_hash, PacketRef};
@@ -45,6 +46,7 @@ use decide::{decide, validated, Caps, Why};
 use group::{inflated_len, metric_time, Group, Header, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
 use outbox::{Kept, Outbox};
 use pending::Pending;
+use plan::{Admission, Plan, Rules};
 use shard::Shard;
 use tenant::{add, sub, Installed, Reason, Tally, Tenant};
 
@@ -101,12 +103,9 @@ impl std::fmt::Debug for Processor {
     }
 }
 
-/// Where a decision came from, for counters and the `pipeline` metric tag.
-fn provenance<'p>(
-    why: Why,
-    early: bool,
-    pipelines: Option<&'p [Pipeline]>,
-) -> (Reason, std::borrow::Cow<'p, str>) {
+/// Where a decision came from, for counters and the `pipeline` metric tag (the deciding
+/// pipeline's provenance name, else the reason).
+fn provenance<'r>(why: Why, early: bool, rules: Option<Rules<'r>>) -> (Reason, &'r str) {
     let reason = match why {
         _ if early => Reason::Early,
         Why::Pipeline(_) => Reason::Pipeline,
@@ -114,11 +113,10 @@ fn provenance<'p>(
         Why::NoConfig => Reason::NoConfig,
         Why::DecodeError => Reason::DecodeError,
     };
-    let name = match (why, pipelines) {
-        (_, _) if early => "early".into(),
-        (Why::Pipeline(i), Some(p)) if !p[i].name.is_empty() => p[i].name.as_str().into(),
-        (Why::Pipeline(i), _) => format!("pipeline[{i}]").into(),
-        _ => reason.as_str().into(),
+    let name = match why {
+        // Only rules decide by a pipeline.
+        Why::Pipeline(i) if !early => rules.map_or(reason.as_str(), |r| r.name(i)),
+        _ => reason.as_str(),
     };
     (reason, name)
 }
@@ -140,18 +138,6 @@ fn version_of(config_json: &[u8]) -> Option<i64> {
         None | Some(serde_json::Value::Null) => Some(0),
         Some(v) => v.as_i64(),
     }
-}
-
-/// The TTL of a group in whole seconds, in [1, 3599] (a fraction rounds up; the config
-/// truncated it already under `compat: "reference"`), or `None` for a TTL the reference
-/// truncates to 0 s or below (only under `compat: "reference"`): its packets are dropped.
-fn ttl_secs(section: &Section, dt: DataType, opts: &Options) -> Option<u64> {
-    if section.data_ttl.is_some_and(|ttl| ttl.is_zero()) {
-        return None;
-    }
-    let ttl = section.ttl_or(opts.default_ttl.unwrap_or(dt.default_ttl()));
-    let s = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
-    Some(s.clamp(1, wheel::SLOTS - 1))
 }
 
 impl Processor {
@@ -238,7 +224,7 @@ impl Processor {
                 .config
                 .read()
                 .as_ref()
-                .is_some_and(|i| i.config.version == version)
+                .is_some_and(|i| i.plan.config().version == version)
         };
         let parsed = match parsed {
             Ok(p) => p,
@@ -255,6 +241,8 @@ impl Processor {
                 return Err(Error::new(Status::ConfigError, e.to_string()));
             }
         };
+        let version = parsed.config.version;
+        let plan = Arc::new(Plan::new(parsed.config, &self.opts));
         let now = self.clock.now();
         let mut drained = Vec::new();
         {
@@ -264,7 +252,7 @@ impl Processor {
             let mut installed = tenant.config.write();
             if installed
                 .as_ref()
-                .is_some_and(|i| i.config.version == parsed.config.version)
+                .is_some_and(|i| i.plan.config().version == version)
             {
                 add(&tenant.counters.configs_ignored, 1);
                 return Ok(Applied {
@@ -272,14 +260,11 @@ impl Processor {
                     warnings: parsed.warnings,
                 });
             }
-            for dt in DataType::ALL
-                .into_iter()
-                .filter(|dt| parsed.config.section(*dt).is_some())
-            {
+            for dt in DataType::ALL.into_iter().filter(|dt| plan.covers(*dt)) {
                 drained.extend(pending.take(token, dt));
             }
             *installed = Some(Installed {
-                config: Arc::new(parsed.config),
+                plan,
                 changed_at_ns: now,
                 warnings: parsed.warnings.clone(),
             });
@@ -331,7 +316,7 @@ impl Processor {
             data_type: dt,
         } = peek::header(token, body)?;
         let tenant = self.tenant(token);
-        let status = if tenant.config().is_some_and(|c| c.section(dt).is_some()) {
+        let status = if tenant.plan().is_some_and(|plan| plan.covers(dt)) {
             self.admit(&tenant, &p, false).map(|()| Status::Ok)
         } else {
             self.ingest_pending(&tenant, &p, dt, body)
@@ -360,7 +345,7 @@ impl Processor {
         body: &[u8],
     ) -> Result<Status, Error> {
         let mut pending = self.pending.lock();
-        if tenant.config().is_some_and(|c| c.section(dt).is_some()) {
+        if tenant.plan().is_some_and(|plan| plan.covers(dt)) {
             drop(pending);
             return self.admit(tenant, p, false).map(|()| Status::Ok);
         }
@@ -462,9 +447,11 @@ impl Processor {
         let Some(dt) = DataType::from_wire(p.data_type) else {
             return Err(Error::new(Status::Unsupported, "data_type"));
         };
-        let config = tenant.config();
-        let section = config.as_ref().and_then(|c| c.section(dt));
-        let enabled = section.map_or(BuiltinMetrics::all_of(dt), |s| s.builtin_metrics);
+        let admission = tenant
+            .plan()
+            .and_then(|plan| plan.admission(dt))
+            .unwrap_or_else(|| Admission::unconfigured(dt));
+        let enabled = admission.metrics;
         let now = self.clock.now();
         let key = group_key_hash(p.data_type, &tenant.token, p.group_key, p.group_id_hash);
         let cost = p.points_payload.len() + SEGMENT_OVERHEAD;
@@ -494,9 +481,7 @@ impl Processor {
             }
         }
         let c = &tenant.counters;
-        let ttl = match section.map_or(Some(dt.default_ttl().as_secs().max(1)), |s| {
-            ttl_secs(s, dt, &self.opts)
-        }) {
+        let ttl = match admission.ttl_secs {
             Some(ttl) => ttl,
             None => {
                 // As the reference: counted at ingest, then dropped (docs/protocol.md,
@@ -657,16 +642,15 @@ impl Processor {
         sub(&c.buffered_groups, 1);
         sub(&c.buffered_packets, g.packets);
         sub(&c.buffered_bytes, g.bytes as u64);
-        let config = tenant.config();
-        let section = config.as_ref().and_then(|c| c.section(g.data_type));
-        // A group key without a dimension has no pipelines: nothing matches (docs/protocol.md,
-        // "Decision").
-        let dimension = section.map(|s| {
-            s.dimension_for(g.data_type, &g.header.group_key)
-                .unwrap_or(&NO_DIMENSION)
-        });
-        let pipelines = dimension.map(|d| d.pipelines.as_slice());
-        let enabled = section.map_or(BuiltinMetrics::all_of(g.data_type), |s| s.builtin_metrics);
+        let plan = tenant.plan();
+        let rules = plan
+            .as_deref()
+            .and_then(|p| p.rules(g.data_type, &g.header.group_key));
+        let enabled = plan
+            .as_deref()
+            .and_then(|p| p.admission(g.data_type))
+            .unwrap_or_else(|| Admission::unconfigured(g.data_type))
+            .metrics;
         let cap = self.opts.max_decompressed_bytes;
         let caps = Caps {
             segment: cap,
@@ -677,13 +661,13 @@ impl Processor {
         // The observed keys stay locked only while a sampled group records into them.
         let d = if observed.wants(g.seq) {
             observed.group();
-            decide(g.segments, hash, dimension, caps, Some(&mut *observed))
+            decide(g.segments, hash, rules, caps, Some(&mut *observed))
         } else {
             drop(observed);
-            decide(g.segments, hash, dimension, caps, None)
+            decide(g.segments, hash, rules, caps, None)
         };
 
-        let (reason, name) = provenance(d.why, early, pipelines);
+        let (reason, name) = provenance(d.why, early, rules);
         if early {
             add(&c.early_decisions, 1);
         }
@@ -714,7 +698,7 @@ impl Processor {
                 secs(now) + self.opts.decision_cache_ttl.as_secs().max(1),
             );
         }
-        self.record_decision(&tenant, g.data_type, &g.header, d.kept, &name, enabled, now);
+        self.record_decision(&tenant, g.data_type, &g.header, d.kept, name, enabled, now);
     }
 
     /// Decides every group whose TTL elapsed, forgets expired decisions, and drops pending

@@ -277,7 +277,7 @@ pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> St
         }
         let installed = t.config.read();
         let config = installed.as_ref().map(|i| ConfigInForce {
-            version: i.config.version,
+            version: i.plan.config().version,
             changed_at_unix_nano: i.changed_at_ns,
             warnings: i.warnings.clone(),
         });
@@ -289,7 +289,7 @@ pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> St
                 DataType::ALL
                     .iter()
                     .filter_map(|dt| {
-                        let section = i.config.section(*dt)?;
+                        let section = i.plan.config().section(*dt)?;
                         Some((
                             dt.as_str().to_owned(),
                             t.observed[dt.index()].lock().drift(section),

@@ -1,4 +1,4 @@
-//! Per-token state: the token's config, its share of the memory budget, its groups in age
+//! Per-token state: the token's config (and its decision plan), its share of the memory budget, its groups in age
 //! order (for early decisions), its counters, its built-in metrics and the fields observed in
 //! its data.
 
@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::config::{Config, Diagnostic};
+use super::plan::Plan;
+use crate::config::Diagnostic;
 use crate::metrics::Builtin;
 use crate::schema::Observed;
 use crate::wire::DataType;
@@ -130,10 +131,10 @@ impl std::fmt::Debug for TenantMetrics {
     }
 }
 
-/// The current config of a token and when it last changed.
+/// The current config of a token (with its decision plan) and when it last changed.
 #[derive(Debug)]
 pub(crate) struct Installed {
-    pub(crate) config: Arc<Config>,
+    pub(crate) plan: Arc<Plan>,
     pub(crate) changed_at_ns: i64,
     /// The warnings of the config when it was applied.
     pub(crate) warnings: Vec<Diagnostic>,
@@ -169,8 +170,8 @@ impl Tenant {
         }
     }
 
-    /// The config in force now, if any.
-    pub(crate) fn config(&self) -> Option<Arc<Config>> {
-        self.config.read().as_ref().map(|i| i.config.clone())
+    /// The plan of the config in force now, if any.
+    pub(crate) fn plan(&self) -> Option<Arc<Plan>> {
+        self.config.read().as_ref().map(|i| i.plan.clone())
     }
 }
