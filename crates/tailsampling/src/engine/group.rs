@@ -1,9 +1,11 @@
 //! A buffered group: the merged header of its packets (docs/protocol.md, "Grouping and time") and
-//! its payload segments, kept as received (zstd segments stay compressed until the decision).
+//! its payload segments, kept as received (zstd segments stay compressed until the decision);
+//! and a [`Late`] packet, which follows its group's decision instead of joining it.
 
 use std::sync::Arc;
 
 use super::tenant::Tenant;
+use crate::config::BuiltinMetrics;
 use crate::wire::DataType;
 use crate::wire::{PacketRef, COMPRESSION_ZSTD};
 
@@ -134,4 +136,37 @@ pub(crate) struct Group {
     pub(crate) scheduled: u64,
     /// Creation sequence number: age order for early decisions.
     pub(crate) seq: u64,
+}
+
+/// A packet that follows its group's decision instead of joining the group: a late packet (its
+/// group was decided recently).
+#[derive(Debug)]
+pub(crate) struct Late {
+    pub(crate) tenant: Arc<Tenant>,
+    pub(crate) data_type: DataType,
+    /// The built-in metrics enabled for its data type when it arrived.
+    pub(crate) metrics: BuiltinMetrics,
+    pub(crate) header: Header,
+    pub(crate) segment: Segment,
+    /// Bytes reserved for it against the budget, released when it follows the decision.
+    pub(crate) held: usize,
+}
+
+impl Late {
+    pub(crate) fn new(
+        tenant: &Arc<Tenant>,
+        data_type: DataType,
+        metrics: BuiltinMetrics,
+        p: &PacketRef<'_>,
+        held: usize,
+    ) -> Self {
+        Late {
+            tenant: tenant.clone(),
+            data_type,
+            metrics,
+            header: Header::from_packet(p),
+            segment: Segment::from_packet(p),
+            held,
+        }
+    }
 }

@@ -5,12 +5,20 @@
 //!
 //! The engine starts no threads and calls nothing back: the host calls [`Processor::ingest`],
 //! [`Processor::poll_kept`], [`Processor::poll_metrics`] and the rest, from any threads.
+//!
+//! The [`Processor`] choreographs small parts, each owning one concern: the `Budget`
+//! (`budget.rs`: the memory reservations), each token's `Ledger` (`ledger.rs`: the named
+//! transitions of a packet's accounting), the `Plan` of each installed config (`plan.rs`:
+//! what deciding needs, built once per `set_config`), the shards (`shard.rs`), the pending
+//! cache, the decision walk (`decide.rs`) and the outbox.
 
+mod budget;
 mod clock;
 mod decide;
 mod decision_cache;
 mod error;
 mod group;
+mod ledger;
 mod options;
 mod outbox;
 mod peek;
@@ -23,7 +31,7 @@ mod wheel;
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -41,14 +49,18 @@ use crate::config::{BuiltinMetrics, Config, Diagnostic};
 use crate::metrics::{Runtime, Sample, SendResult};
 use crate::wire::DataType;
 use crate::wire::{group_key_hash, PacketRef};
+use budget::{Budget, Shortfall};
 use clock::{secs, Clock};
-use decide::{decide, validated, Caps, Why};
-use group::{inflated_len, metric_time, Group, Header, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
+use decide::{decide, validated, Caps, Decision, Why};
+use group::{
+    inflated_len, metric_time, Group, Header, Late, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD,
+};
+use ledger::{ConfigOutcome, Fate, Reason};
 use outbox::{Kept, Outbox};
 use pending::Pending;
 use plan::{Admission, Plan, Rules};
 use shard::Shard;
-use tenant::{add, sub, Installed, Reason, Tally, Tenant};
+use tenant::{Installed, Tenant};
 
 /// The API name runtime counters attribute ingested bodies to.
 const INGEST_API: &str = "/v1/tail_sampling";
@@ -82,8 +94,8 @@ pub struct Processor {
     pending: Mutex<Pending>,
     outbox: Mutex<Outbox>,
     runtime: Mutex<Runtime>,
-    /// Bytes held by buffered groups and pending packets, against `memory_limit_bytes`.
-    held: AtomicUsize,
+    /// Bytes held by buffered groups, pending packets and unpolled inflation.
+    budget: Budget,
     /// Group creation sequence (age order).
     seq: AtomicU64,
     /// Set by `flush`: the next `poll_metrics` emits every window.
@@ -103,22 +115,39 @@ impl std::fmt::Debug for Processor {
     }
 }
 
-/// Where a decision came from, for counters and the `pipeline` metric tag (the deciding
-/// pipeline's provenance name, else the reason).
-fn provenance<'r>(why: Why, early: bool, rules: Option<Rules<'r>>) -> (Reason, &'r str) {
-    let reason = match why {
+/// Where a decision came from: the group's fate for the ledger, and the name that tags the
+/// `pipeline` metric and the stats' decisions (the deciding pipeline, else the reason).
+fn provenance<'r>(d: &Decision, early: bool, rules: Option<Rules<'r>>) -> (Fate, &'r str) {
+    let reason = match d.why {
         _ if early => Reason::Early,
         Why::Pipeline(_) => Reason::Pipeline,
         Why::NoMatch => Reason::NoMatch,
         Why::NoConfig => Reason::NoConfig,
         Why::DecodeError => Reason::DecodeError,
     };
-    let name = match why {
+    let name = match d.why {
         // Only rules decide by a pipeline.
         Why::Pipeline(i) if !early => rules.map_or(reason.as_str(), |r| r.name(i)),
         _ => reason.as_str(),
     };
-    (reason, name)
+    let fate = if d.kept {
+        Fate::Kept
+    } else {
+        Fate::Dropped(reason)
+    };
+    (fate, name)
+}
+
+/// One decision, as the token's metrics and per-pipeline tallies record it.
+struct Verdict<'a> {
+    data_type: DataType,
+    /// The merged header of the group (or of the late packet).
+    header: &'a Header,
+    kept: bool,
+    /// What decided: the pipeline's provenance name, or the reason.
+    by: &'a str,
+    /// The built-in metrics enabled for the data type.
+    metrics: BuiltinMetrics,
 }
 
 /// The outcome of [`Processor::apply_config`].
@@ -156,7 +185,7 @@ impl Processor {
             pending: Mutex::new(Pending::default()),
             outbox: Mutex::new(Outbox::default()),
             runtime: Mutex::new(Runtime::new()),
-            held: AtomicUsize::new(0),
+            budget: Budget::new(opts.memory_limit_bytes, opts.token_memory_share),
             seq: AtomicU64::new(0),
             drain_metrics: AtomicBool::new(false),
             opts,
@@ -218,26 +247,23 @@ impl Processor {
         }
         check_name_len("token", token)?;
         let tenant = self.tenant(token);
-        let parsed = Config::from_json_with(config_json, self.opts.compat);
-        let same_version = |version: i64| {
-            tenant
-                .config
-                .read()
-                .as_ref()
-                .is_some_and(|i| i.plan.config().version == version)
+        let in_force = |installed: Option<&Installed>, version: i64| {
+            installed.is_some_and(|i| i.plan.config().version == version)
         };
-        let parsed = match parsed {
+        let parsed = match Config::from_json_with(config_json, self.opts.compat) {
             Ok(p) => p,
             Err(e) => {
-                if version_of(config_json).is_some_and(same_version) {
-                    add(&tenant.counters.configs_ignored, 1);
+                if version_of(config_json)
+                    .is_some_and(|v| in_force(tenant.config.read().as_ref(), v))
+                {
+                    tenant.ledger.config(ConfigOutcome::Ignored);
                     let warnings = e.diagnostics.into_iter().map(Diagnostic::into_warning);
                     return Ok(Applied {
                         applied: false,
                         warnings: warnings.collect(),
                     });
                 }
-                add(&tenant.counters.configs_rejected, 1);
+                tenant.ledger.config(ConfigOutcome::Rejected);
                 return Err(Error::new(Status::ConfigError, e.to_string()));
             }
         };
@@ -250,11 +276,8 @@ impl Processor {
             // drain below (ingest re-checks the config under the same lock).
             let mut pending = self.pending.lock();
             let mut installed = tenant.config.write();
-            if installed
-                .as_ref()
-                .is_some_and(|i| i.plan.config().version == version)
-            {
-                add(&tenant.counters.configs_ignored, 1);
+            if in_force(installed.as_ref(), version) {
+                tenant.ledger.config(ConfigOutcome::Ignored);
                 return Ok(Applied {
                     applied: false,
                     warnings: parsed.warnings,
@@ -269,19 +292,17 @@ impl Processor {
                 warnings: parsed.warnings.clone(),
             });
         }
-        add(&tenant.counters.configs_applied, 1);
-        let c = &tenant.counters;
+        tenant.ledger.config(ConfigOutcome::Applied);
         for p in drained {
             let len = p.body.len();
-            sub(&c.pending_packets, 1);
-            sub(&c.pending_bytes, len as u64);
-            self.held.fetch_sub(len, Ordering::Relaxed);
+            tenant.ledger.unpended(len);
+            self.budget.release_pending(len);
             // The body decoded when it was accepted, so this cannot fail; stay accountable if it does.
             match PacketRef::decode(&p.body) {
                 Ok(packet) => self
                     .admit(&tenant, &packet, true)
-                    .unwrap_or_else(|_| c.dropped(Reason::DecodeError, 1)),
-                Err(_) => c.dropped(Reason::DecodeError, 1),
+                    .unwrap_or_else(|_| tenant.ledger.dropped(Reason::DecodeError)),
+                Err(_) => tenant.ledger.dropped(Reason::DecodeError),
             }
         }
         Ok(Applied {
@@ -322,14 +343,10 @@ impl Processor {
             self.ingest_pending(&tenant, &p, dt, body)
         };
         match &status {
-            Ok(_) => {
-                let c = &tenant.counters;
-                add(&c.accepted, 1);
-                add(&c.runtime_body_bytes, body.len() as u64);
-                add(&c.runtime_packets, 1);
-                add(&c.runtime_points, u64::try_from(p.point_count).unwrap_or(0));
-            }
-            Err(e) if e.status() == Status::Busy => add(&tenant.counters.busy, 1),
+            Ok(_) => tenant
+                .ledger
+                .accepted(body.len(), u64::try_from(p.point_count).unwrap_or(0)),
+            Err(e) if e.status() == Status::Busy => tenant.ledger.refused_busy(),
             Err(_) => {}
         }
         status
@@ -350,10 +367,9 @@ impl Processor {
             return self.admit(tenant, p, false).map(|()| Status::Ok);
         }
         let len = body.len();
-        if self.held.fetch_add(len, Ordering::Relaxed) + len > self.opts.memory_limit_bytes {
-            self.held.fetch_sub(len, Ordering::Relaxed);
-            return Err(Error::new(Status::Busy, "memory_limit_bytes reached"));
-        }
+        self.budget
+            .reserve_pending(len)
+            .map_err(|short| Error::new(Status::Busy, short.message()))?;
         let now = self.clock.now();
         if !pending.push(
             &tenant.token,
@@ -363,7 +379,7 @@ impl Processor {
             self.opts.pending_max_packets,
             self.opts.pending_max_bytes,
         ) {
-            self.held.fetch_sub(len, Ordering::Relaxed);
+            self.budget.release_pending(len);
             return Err(Error::new(
                 Status::Busy,
                 format!(
@@ -372,8 +388,7 @@ impl Processor {
                 ),
             ));
         }
-        add(&tenant.counters.pending_packets, 1);
-        add(&tenant.counters.pending_bytes, len as u64);
+        tenant.ledger.pended(len);
         Ok(Status::Pending)
     }
 
@@ -381,47 +396,18 @@ impl Processor {
     /// its share (or the global limit is reached). `forced` (pending drains, whose bytes are
     /// already held) admits even when no room can be made.
     fn reserve(&self, tenant: &Tenant, cost: usize, forced: bool) -> Result<(), Error> {
-        let limit = self.opts.memory_limit_bytes;
-        let share = ((limit as f64) * self.opts.token_memory_share) as usize;
-        if cost > share && !forced {
-            return Err(Error::new(
-                Status::Busy,
-                "packet is larger than the token's memory share",
-            ));
+        if forced {
+            self.budget.charge(&tenant.account, cost);
+            return Ok(());
         }
         loop {
-            let mine = tenant.held.fetch_add(cost, Ordering::AcqRel) + cost;
-            let all = self.held.fetch_add(cost, Ordering::AcqRel) + cost;
-            if (mine <= share && all <= limit) || forced {
-                return Ok(());
+            let short = match self.budget.reserve(&tenant.account, cost) {
+                Ok(()) => return Ok(()),
+                Err(short) => short,
+            };
+            if short == Shortfall::LargerThanShare || !self.decide_oldest(tenant) {
+                return Err(Error::new(Status::Busy, short.message()));
             }
-            tenant.held.fetch_sub(cost, Ordering::AcqRel);
-            self.held.fetch_sub(cost, Ordering::AcqRel);
-            if !self.decide_oldest(tenant) {
-                return Err(Error::new(
-                    Status::Busy,
-                    if mine > share {
-                        "token memory share reached"
-                    } else {
-                        "memory_limit_bytes reached"
-                    },
-                ));
-            }
-        }
-    }
-
-    fn release(&self, tenant: &Tenant, held: usize) {
-        tenant.held.fetch_sub(held, Ordering::AcqRel);
-        self.held.fetch_sub(held, Ordering::AcqRel);
-    }
-
-    /// Charges what decompressing a kept payload added to it to `tenant` until `poll_kept`
-    /// takes it: a tenant keeping small, highly compressed payloads meets its share (early
-    /// decisions, then `Busy`) instead of inflating the outbox without bound between polls.
-    fn charge(&self, tenant: &Tenant, inflation: usize) {
-        if inflation > 0 {
-            tenant.held.fetch_add(inflation, Ordering::AcqRel);
-            self.held.fetch_add(inflation, Ordering::AcqRel);
         }
     }
 
@@ -441,8 +427,8 @@ impl Processor {
         }
     }
 
-    /// Puts an accepted packet into its group (or follows the remembered decision of a group
-    /// already decided).
+    /// Puts an accepted packet into its group (or has it follow the remembered decision of a
+    /// group already decided).
     fn admit(&self, tenant: &Arc<Tenant>, p: &PacketRef<'_>, forced: bool) -> Result<(), Error> {
         let Some(dt) = DataType::from_wire(p.data_type) else {
             return Err(Error::new(Status::Unsupported, "data_type"));
@@ -451,7 +437,6 @@ impl Processor {
             .plan()
             .and_then(|plan| plan.admission(dt))
             .unwrap_or_else(|| Admission::unconfigured(dt));
-        let enabled = admission.metrics;
         let now = self.clock.now();
         let key = group_key_hash(p.data_type, &tenant.token, p.group_key, p.group_id_hash);
         let cost = p.points_payload.len() + SEGMENT_OVERHEAD;
@@ -467,33 +452,30 @@ impl Processor {
                 &sample,
                 p.has_error,
                 i64::from(p.point_count),
-                enabled,
+                admission.metrics,
             );
         }
         let now_sec = secs(now);
         let mut shard = self.shard_of(key).lock();
         if self.opts.late_data == LateData::Remember {
             if let Some(kept) = shard.decided.get(key, now_sec) {
-                self.release(tenant, cost + GROUP_OVERHEAD);
                 drop(shard);
-                self.late(tenant, dt, p, kept, enabled, now);
+                let late = Late::new(tenant, dt, admission.metrics, p, cost + GROUP_OVERHEAD);
+                self.follow(late, kept);
                 return Ok(());
             }
         }
-        let c = &tenant.counters;
-        let ttl = match admission.ttl_secs {
-            Some(ttl) => ttl,
-            None => {
-                // As the reference: counted at ingest, then dropped (docs/protocol.md,
-                // "Deviations", D6 and D7).
-                self.release(tenant, cost + GROUP_OVERHEAD);
-                c.dropped(Reason::InvalidTtl, 1);
-                return Ok(());
-            }
+        let Some(ttl) = admission.ttl_secs else {
+            drop(shard);
+            // As the reference: counted at ingest, then dropped (docs/protocol.md,
+            // "Deviations", D6 and D7).
+            self.budget.release(&tenant.account, cost + GROUP_OVERHEAD);
+            tenant.ledger.dropped(Reason::InvalidTtl);
+            return Ok(());
         };
         let group = match shard.groups.entry(key) {
             Entry::Occupied(e) => {
-                self.release(tenant, GROUP_OVERHEAD);
+                self.budget.release(&tenant.account, GROUP_OVERHEAD);
                 let g = e.into_mut();
                 g.header.merge(p);
                 g.held += cost;
@@ -502,7 +484,6 @@ impl Processor {
             Entry::Vacant(e) => {
                 let seq = self.seq.fetch_add(1, Ordering::Relaxed);
                 tenant.order.lock().insert(seq, key);
-                add(&c.buffered_groups, 1);
                 e.insert(Group {
                     tenant: tenant.clone(),
                     data_type: dt,
@@ -530,8 +511,7 @@ impl Processor {
         // TTL (a new config version) brings its deadline before the one it follows, as the
         // reference re-slots a group on every packet (docs/protocol.md, "Grouping and time").
         let reschedule = new_group || deadline < group.scheduled;
-        add(&c.buffered_packets, 1);
-        add(&c.buffered_bytes, p.points_payload.len() as u64);
+        tenant.ledger.buffered(p.points_payload.len(), new_group);
         if reschedule {
             shard.schedule(key, deadline);
         }
@@ -543,33 +523,31 @@ impl Processor {
         Ok(())
     }
 
-    /// A packet of a group decided recently: follow that decision. A late packet of a kept
-    /// group is validated first, so garbage is never delivered.
-    fn late(
-        &self,
-        tenant: &Arc<Tenant>,
-        dt: DataType,
-        p: &PacketRef<'_>,
-        kept: bool,
-        enabled: BuiltinMetrics,
-        now: i64,
-    ) {
-        let c = &tenant.counters;
+    /// Has a packet of a group decided `kept` (or dropped) follow that decision. A packet of a
+    /// kept group is validated first, so garbage is never delivered.
+    fn follow(&self, late: Late, kept: bool) {
+        let Late {
+            tenant,
+            data_type,
+            metrics,
+            header,
+            segment,
+            held,
+        } = late;
+        self.budget.release(&tenant.account, held);
+        let compressed = segment.bytes.len();
         let (kept, reason) = if !kept {
-            add(&c.late_dropped, 1);
-            c.dropped(Reason::Late, 1);
+            tenant.ledger.late_dropped();
             (false, Reason::Late)
-        } else if let Some((payload, points)) =
-            validated(Segment::from_packet(p), self.opts.max_decompressed_bytes)
+        } else if let Some((payload, points)) = validated(segment, self.opts.max_decompressed_bytes)
         {
-            add(&c.late_kept, 1);
-            add(&c.kept_packets, 1);
+            tenant.ledger.late_kept();
             let bytes = payload.len();
-            let inflation = bytes.saturating_sub(p.points_payload.len());
-            self.charge(tenant, inflation);
+            let inflation = bytes.saturating_sub(compressed);
+            self.budget.charge(&tenant.account, inflation);
             self.outbox.lock().push(
                 &tenant.token,
-                dt,
+                data_type,
                 Kept {
                     payload: vec![payload],
                     bytes,
@@ -579,40 +557,30 @@ impl Processor {
             );
             (true, Reason::Late)
         } else {
-            c.dropped(Reason::DecodeError, 1);
+            tenant.ledger.dropped(Reason::DecodeError);
             (false, Reason::DecodeError)
         };
-        self.record_decision(
-            tenant,
-            dt,
-            &Header::from_packet(p),
+        let verdict = Verdict {
+            data_type,
+            header: &header,
             kept,
-            reason.as_str(),
-            enabled,
-            now,
-        );
+            by: reason.as_str(),
+            metrics,
+        };
+        self.record_decision(&tenant, verdict);
     }
 
     /// Records one decision in the token's metrics and per-pipeline tallies.
-    #[allow(clippy::too_many_arguments)]
-    fn record_decision(
-        &self,
-        tenant: &Tenant,
-        dt: DataType,
-        h: &Header,
-        kept: bool,
-        why: &str,
-        enabled: BuiltinMetrics,
-        now: i64,
-    ) {
+    fn record_decision(&self, tenant: &Tenant, v: Verdict<'_>) {
+        let now = self.clock.now();
         let sample = Sample {
-            data_type: dt,
-            source: &h.source,
-            group_key: &h.group_key,
-            time_ns: h.metric_time(now),
+            data_type: v.data_type,
+            source: &v.header.source,
+            group_key: &v.header.group_key,
+            time_ns: v.header.metric_time(now),
         };
-        let duration = if dt == DataType::Tracing {
-            h.duration_ns()
+        let duration = if v.data_type == DataType::Tracing {
+            v.header.duration_ns()
         } else {
             None
         };
@@ -620,85 +588,91 @@ impl Processor {
         let tag = if self.opts.compat.is_reference() {
             ""
         } else {
-            why
+            v.by
         };
         let mut m = tenant.metrics.lock();
-        m.builtin.on_decision(&sample, kept, tag, duration, enabled);
-        let t: &mut Tally = m.by_pipeline.entry((dt, why.to_string())).or_default();
-        if kept {
-            t.kept += 1;
-        } else {
-            t.dropped += 1;
+        m.builtin
+            .on_decision(&sample, v.kept, tag, duration, v.metrics);
+        let tallies = &mut m.by_pipeline[v.data_type.index()];
+        match tallies.get_mut(v.by) {
+            Some(t) => t.count(v.kept),
+            None => tallies.entry(v.by.into()).or_default().count(v.kept),
         }
     }
 
-    /// Decides a group removed from `shard` (whose lock the caller holds) and accounts for it.
+    /// Decides a group removed from `shard` (whose lock the caller holds), accounts for it
+    /// and remembers the decision for late data.
     fn finish(&self, shard: &mut Shard, key: u64, g: Group, early: bool) {
-        let now = self.clock.now();
-        let tenant = g.tenant.clone();
-        let c = &tenant.counters;
-        self.release(&tenant, g.held);
-        tenant.order.lock().remove(&g.seq);
-        sub(&c.buffered_groups, 1);
-        sub(&c.buffered_packets, g.packets);
-        sub(&c.buffered_bytes, g.bytes as u64);
+        let kept = self.decide_group(g, early);
+        if self.opts.late_data == LateData::Remember {
+            let expires = secs(self.clock.now()) + self.opts.decision_cache_ttl.as_secs().max(1);
+            shard.decided.insert(key, kept, expires);
+        }
+    }
+
+    /// Decides a group removed from its shard and accounts for it; whether it was kept.
+    fn decide_group(&self, g: Group, early: bool) -> bool {
+        let Group {
+            tenant,
+            data_type: dt,
+            header,
+            segments,
+            bytes,
+            held,
+            packets,
+            seq,
+            ..
+        } = g;
+        self.budget.release(&tenant.account, held);
+        tenant.order.lock().remove(&seq);
         let plan = tenant.plan();
-        let rules = plan
+        let rules = plan.as_deref().and_then(|p| p.rules(dt, &header.group_key));
+        let metrics = plan
             .as_deref()
-            .and_then(|p| p.rules(g.data_type, &g.header.group_key));
-        let enabled = plan
-            .as_deref()
-            .and_then(|p| p.admission(g.data_type))
-            .unwrap_or_else(|| Admission::unconfigured(g.data_type))
+            .and_then(|p| p.admission(dt))
+            .unwrap_or_else(|| Admission::unconfigured(dt))
             .metrics;
         let cap = self.opts.max_decompressed_bytes;
         let caps = Caps {
             segment: cap,
             group: self.opts.max_group_bytes.saturating_add(cap),
         };
-        let hash = g.header.group_id_hash;
-        let mut observed = tenant.observed[g.data_type.index()].lock();
+        let hash = header.group_id_hash;
+        let mut observed = tenant.observed[dt.index()].lock();
         // The observed keys stay locked only while a sampled group records into them.
-        let d = if observed.wants(g.seq) {
+        let d = if observed.wants(seq) {
             observed.group();
-            decide(g.segments, hash, rules, caps, Some(&mut *observed))
+            decide(segments, hash, rules, caps, Some(&mut *observed))
         } else {
             drop(observed);
-            decide(g.segments, hash, rules, caps, None)
+            decide(segments, hash, rules, caps, None)
         };
-
-        let (reason, name) = provenance(d.why, early, rules);
-        if early {
-            add(&c.early_decisions, 1);
-        }
+        let (fate, by) = provenance(&d, early, rules);
+        tenant.ledger.decided(packets, bytes, fate, early);
         if d.kept {
-            add(&c.kept_groups, 1);
-            add(&c.kept_packets, g.packets);
-            let bytes: usize = d.payload.iter().map(|b| b.len()).sum();
-            let inflation = bytes.saturating_sub(g.bytes);
-            self.charge(&tenant, inflation);
+            let kept_bytes: usize = d.payload.iter().map(|b| b.len()).sum();
+            let inflation = kept_bytes.saturating_sub(bytes);
+            self.budget.charge(&tenant.account, inflation);
             self.outbox.lock().push(
                 &tenant.token,
-                g.data_type,
+                dt,
                 Kept {
                     payload: d.payload,
-                    bytes,
+                    bytes: kept_bytes,
                     points: d.points,
                     inflation,
                 },
             );
-        } else {
-            add(&c.dropped_groups, 1);
-            c.dropped(reason, g.packets);
         }
-        if self.opts.late_data == LateData::Remember {
-            shard.decided.insert(
-                key,
-                d.kept,
-                secs(now) + self.opts.decision_cache_ttl.as_secs().max(1),
-            );
-        }
-        self.record_decision(&tenant, g.data_type, &g.header, d.kept, name, enabled, now);
+        let verdict = Verdict {
+            data_type: dt,
+            header: &header,
+            kept: d.kept,
+            by,
+            metrics,
+        };
+        self.record_decision(&tenant, verdict);
+        d.kept
     }
 
     /// Decides every group whose TTL elapsed, forgets expired decisions, and drops pending
@@ -729,12 +703,10 @@ impl Processor {
         let age = i64::try_from(self.opts.pending_max_age.as_nanos()).unwrap_or(i64::MAX);
         let gone = self.pending.lock().expire(now.saturating_sub(age));
         for e in gone {
-            self.held.fetch_sub(e.bytes, Ordering::Relaxed);
-            let tenant = self.tenant(&e.token);
-            let c = &tenant.counters;
-            sub(&c.pending_packets, e.packets);
-            sub(&c.pending_bytes, e.bytes as u64);
-            c.dropped(Reason::PendingExpired, e.packets);
+            self.budget.release_pending(e.bytes);
+            self.tenant(&e.token)
+                .ledger
+                .pending_expired(e.packets, e.bytes);
         }
     }
 
@@ -752,7 +724,7 @@ impl Processor {
             )
         };
         for (token, inflation) in charged {
-            self.release(&self.tenant(&token), inflation);
+            self.budget.release(&self.tenant(&token).account, inflation);
         }
         deliveries
     }
@@ -776,18 +748,12 @@ impl Processor {
         out.sort_by(|a, b| a.token.cmp(&b.token));
         if let Some(token) = &self.opts.default_token {
             let mut rt = self.runtime.lock();
-            // Per-token ingest counts live in atomics (no lock on the ingest path) until now.
+            // Per-token ingest counts live in the ledgers (no lock on the ingest path) until now.
             for t in &tenants {
-                let c = &t.counters;
-                let take = |a: &AtomicU64| a.swap(0, Ordering::Relaxed);
-                let (bytes, packets, points) = (
-                    take(&c.runtime_body_bytes),
-                    take(&c.runtime_packets),
-                    take(&c.runtime_points),
-                );
-                if packets > 0 {
-                    rt.add_body_bytes(INGEST_API, &t.token, bytes);
-                    rt.add_packets(&t.token, packets, points);
+                let counts = t.ledger.take_runtime();
+                if counts.packets > 0 {
+                    rt.add_body_bytes(INGEST_API, &t.token, counts.body_bytes);
+                    rt.add_packets(&t.token, counts.packets, counts.points);
                 }
             }
             if let Some((body, points)) = rt.drain(now) {
@@ -834,6 +800,23 @@ impl Processor {
     /// `ts_stats_json` returns).
     pub fn stats(&self) -> Stats {
         let tenants: Vec<Arc<Tenant>> = self.tenants.read().values().cloned().collect();
-        stats::render(&tenants, self.held.load(Ordering::Relaxed), &self.opts)
+        stats::render(&tenants, self.budget.held(), &self.opts)
+    }
+}
+
+impl Drop for Processor {
+    /// Nothing is in flight once a processor is dropped: in a debug build, asserts that every
+    /// token's ledger balances (`Ledger::conserved`).
+    fn drop(&mut self) {
+        if cfg!(debug_assertions) && !std::thread::panicking() {
+            for t in self.tenants.get_mut().values() {
+                assert!(
+                    t.ledger.conserved(),
+                    "conservation broken for token {}: {:#?}",
+                    t.token,
+                    t.ledger.counters()
+                );
+            }
+        }
     }
 }
