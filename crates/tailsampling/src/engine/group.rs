@@ -139,7 +139,7 @@ pub(crate) struct Group {
 }
 
 /// A packet that follows its group's decision instead of joining the group: a late packet (its
-/// group was decided recently).
+/// group was decided recently) or one that arrived while its group was being decided.
 #[derive(Debug)]
 pub(crate) struct Late {
     pub(crate) tenant: Arc<Tenant>,

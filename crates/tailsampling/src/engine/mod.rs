@@ -11,6 +11,46 @@
 //! transitions of a packet's accounting), the `Plan` of each installed config (`plan.rs`:
 //! what deciding needs, built once per `set_config`), the shards (`shard.rs`), the pending
 //! cache, the decision walk (`decide.rs`) and the outbox.
+//!
+//! # Deciding outside the shard lock
+//!
+//! A group due for a decision (its TTL elapsed, `flush`, an early decision, its size cap) is
+//! taken out of its shard under the shard's lock, and decided (decompressed, walked, accounted,
+//! recorded) after the lock is released, so ingest into that shard never waits behind a
+//! decision. A packet of that group may arrive in between:
+//!
+//! - While late data follows remembered decisions (`late_data: "remember"` with a decision
+//!   cache), taking the group leaves a *deciding* marker under its key in the shard. A packet
+//!   arriving meanwhile waits on the marker (it neither joins the group, already gone, nor opens
+//!   a new one, and keeps its reservation); once the group is decided, the decider records the
+//!   decision in the decision cache and removes the marker under the lock, then has the waiting
+//!   packets follow the decision as late packets do (kept and delivered, or dropped as `late`).
+//!   Before the marker, the packet joined the group; after it, the decision cache answers: each
+//!   packet is accounted once and ends where the decision says.
+//! - With `late_data: "new_group"` (or no decision cache) there is no marker: the packet opens a
+//!   new group, as any late packet does (the reference's semantics).
+//!
+//! # Locks
+//!
+//! The kinds of lock, in the order in which they may nest: a lock is only ever acquired while
+//! holding locks of kinds listed before it (and never two of one kind); the nestings that occur
+//! are named.
+//!
+//! 1. `Processor::pending` (the pending cache).
+//! 2. `Tenant::config` (a `RwLock`: the config in force and its plan): under `pending` in
+//!    `apply_config` (write: no packet slips into the pending cache after the drain) and in the
+//!    no-config path of `ingest` (read: the re-check).
+//! 3. `Tenant::observed[data type]` (live drift): under `Tenant::config` (read) in `stats`;
+//!    alone while a sampled group is decided.
+//! 4. A shard (`Processor::shards[i]`: groups, wheel, decision cache, deciding markers). Held
+//!    only to place a packet or take groups out and settle their decisions: no decompression,
+//!    walk, metric or outbox work runs under it.
+//! 5. `Tenant::order` (the token's groups in age order): under a shard when a packet opens a
+//!    group.
+//! 6. Leaves, under which nothing is acquired: `Tenant::metrics`, `Processor::outbox`,
+//!    `Processor::runtime` and `Processor::tenants` (a `RwLock`).
+//!
+//! The clock, the budget, the ledgers and the group sequence are atomics, not locks.
 
 mod budget;
 mod clock;
@@ -27,6 +67,8 @@ mod plan;
 mod shard;
 mod stats;
 mod tenant;
+#[cfg(test)]
+mod tests;
 mod wheel;
 
 use std::collections::hash_map::Entry;
@@ -59,7 +101,7 @@ use ledger::{ConfigOutcome, Fate, Reason};
 use outbox::{Kept, Outbox};
 use pending::Pending;
 use plan::{Admission, Plan, Rules};
-use shard::Shard;
+use shard::{Arrival, Shard};
 use tenant::{Installed, Tenant};
 
 /// The API name runtime counters attribute ingested bodies to.
@@ -175,8 +217,9 @@ impl Processor {
         let clock = Clock::new(opts.clock);
         let now_sec = secs(clock.now());
         let per_shard_cache = opts.decision_cache_size.div_ceil(opts.shards);
+        let remember = opts.remembers_decisions();
         let shards = (0..opts.shards)
-            .map(|_| Mutex::new(Shard::new(now_sec, per_shard_cache)))
+            .map(|_| Mutex::new(Shard::new(now_sec, per_shard_cache, remember)))
             .collect();
         Processor {
             clock,
@@ -417,18 +460,21 @@ impl Processor {
             let Some((seq, key)) = tenant.order.lock().pop_first() else {
                 return false;
             };
-            let mut shard = self.shard_of(key).lock();
-            if shard.groups.get(&key).is_some_and(|g| g.seq == seq) {
-                if let Some(g) = shard.groups.remove(&key) {
-                    self.finish(&mut shard, key, g, true);
-                    return true;
-                }
+            let shard = self.shard_of(key);
+            let group = {
+                let mut s = shard.lock();
+                let oldest = s.groups.get(&key).is_some_and(|g| g.seq == seq);
+                oldest.then(|| s.take(key)).flatten()
+            };
+            if let Some(g) = group {
+                self.decide_taken(shard, &mut vec![(key, g)], true);
+                return true;
             }
         }
     }
 
-    /// Puts an accepted packet into its group (or has it follow the remembered decision of a
-    /// group already decided).
+    /// Puts an accepted packet into its group (or has it follow the decision of its group,
+    /// decided or being decided).
     fn admit(&self, tenant: &Arc<Tenant>, p: &PacketRef<'_>, forced: bool) -> Result<(), Error> {
         let Some(dt) = DataType::from_wire(p.data_type) else {
             return Err(Error::new(Status::Unsupported, "data_type"));
@@ -456,12 +502,20 @@ impl Processor {
             );
         }
         let now_sec = secs(now);
-        let mut shard = self.shard_of(key).lock();
-        if self.opts.late_data == LateData::Remember {
-            if let Some(kept) = shard.decided.get(key, now_sec) {
+        let shard_lock = self.shard_of(key);
+        let mut shard = shard_lock.lock();
+        match shard.arrival(key, now_sec) {
+            Arrival::Open => {}
+            Arrival::Decided(kept) => {
                 drop(shard);
                 let late = Late::new(tenant, dt, admission.metrics, p, cost + GROUP_OVERHEAD);
                 self.follow(late, kept);
+                return Ok(());
+            }
+            Arrival::Deciding => {
+                shard.wait(key, Late::new(tenant, dt, admission.metrics, p, cost));
+                drop(shard);
+                self.budget.release(&tenant.account, GROUP_OVERHEAD);
                 return Ok(());
             }
         }
@@ -516,8 +570,9 @@ impl Processor {
             shard.schedule(key, deadline);
         }
         if too_big {
-            if let Some(g) = shard.groups.remove(&key) {
-                self.finish(&mut shard, key, g, false);
+            if let Some(g) = shard.take(key) {
+                drop(shard);
+                self.decide_taken(shard_lock, &mut vec![(key, g)], false);
             }
         }
         Ok(())
@@ -600,17 +655,30 @@ impl Processor {
         }
     }
 
-    /// Decides a group removed from `shard` (whose lock the caller holds), accounts for it
-    /// and remembers the decision for late data.
-    fn finish(&self, shard: &mut Shard, key: u64, g: Group, early: bool) {
-        let kept = self.decide_group(g, early);
-        if self.opts.late_data == LateData::Remember {
-            let expires = secs(self.clock.now()) + self.opts.decision_cache_ttl.as_secs().max(1);
-            shard.decided.insert(key, kept, expires);
+    /// Decides groups `taken` out of `shard` (whose lock the caller does not hold), then
+    /// settles them in it: their decisions are remembered for late data, and the packets that
+    /// arrived while they were decided follow them. Empties `taken`.
+    fn decide_taken(&self, shard: &Mutex<Shard>, taken: &mut Vec<(u64, Group)>, early: bool) {
+        if taken.is_empty() {
+            return;
+        }
+        let decided: Vec<(u64, bool)> = taken
+            .drain(..)
+            .map(|(key, g)| (key, self.decide_group(g, early)))
+            .collect();
+        if !self.opts.remembers_decisions() {
+            return;
+        }
+        let expires = secs(self.clock.now()) + self.opts.decision_cache_ttl.as_secs().max(1);
+        let mut waited = Vec::new();
+        shard.lock().settle(&decided, expires, &mut waited);
+        for (late, kept) in waited {
+            self.follow(late, kept);
         }
     }
 
-    /// Decides a group removed from its shard and accounts for it; whether it was kept.
+    /// Decides a group taken out of its shard (no lock held) and accounts for it; whether it
+    /// was kept.
     fn decide_group(&self, g: Group, early: bool) -> bool {
         let Group {
             tenant,
@@ -680,25 +748,12 @@ impl Processor {
     fn advance(&self) {
         let now = self.clock.now();
         let now_sec = secs(now);
-        let mut expired = Vec::new();
-        let mut decide_in = |shard: &mut Shard| {
-            shard.decided.expire(now_sec);
-            shard.take_expired(now_sec, &mut expired);
-            for (key, g) in expired.drain(..) {
-                self.finish(shard, key, g, false);
-            }
-        };
-        // Concurrent polls share the work: a shard another poll is deciding in is skipped
-        // and visited last, by which time that poll has usually emptied it.
-        let mut busy = Vec::new();
+        // Concurrent polls share the work: each takes the due groups of a shard under its
+        // lock, and decides them after releasing it.
+        let mut taken = Vec::new();
         for shard in self.shards.iter() {
-            match shard.try_lock() {
-                Some(mut shard) => decide_in(&mut shard),
-                None => busy.push(shard),
-            }
-        }
-        for shard in busy {
-            decide_in(&mut shard.lock());
+            shard.lock().take_due(now_sec, &mut taken);
+            self.decide_taken(shard, &mut taken, false);
         }
         let age = i64::try_from(self.opts.pending_max_age.as_nanos()).unwrap_or(i64::MAX);
         let gone = self.pending.lock().expire(now.saturating_sub(age));
@@ -780,12 +835,10 @@ impl Processor {
     /// `poll_kept` returns the kept data and the next `poll_metrics` every open window.
     /// Pending packets stay pending.
     pub fn flush(&self) {
+        let mut taken = Vec::new();
         for shard in self.shards.iter() {
-            let mut shard = shard.lock();
-            let groups: Vec<(u64, Group)> = shard.groups.drain().collect();
-            for (key, g) in groups {
-                self.finish(&mut shard, key, g, false);
-            }
+            shard.lock().take_all(&mut taken);
+            self.decide_taken(shard, &mut taken, false);
         }
         self.drain_metrics.store(true, Ordering::Release);
     }
