@@ -71,7 +71,6 @@ mod tenant;
 mod tests;
 mod wheel;
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -94,9 +93,7 @@ use crate::wire::{group_key_hash, PacketRef};
 use budget::{Budget, Shortfall};
 use clock::{secs, Clock};
 use decide::{decide, validated, Caps, Decision, Why};
-use group::{
-    inflated_len, metric_time, Group, Header, Late, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD,
-};
+use group::{metric_time, Group, Header, Late, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
 use ledger::{ConfigOutcome, Fate, Reason};
 use outbox::{Kept, Outbox};
 use pending::Pending;
@@ -527,49 +524,25 @@ impl Processor {
             tenant.ledger.dropped(Reason::InvalidTtl);
             return Ok(());
         };
-        let group = match shard.groups.entry(key) {
-            Entry::Occupied(e) => {
-                self.budget.release(&tenant.account, GROUP_OVERHEAD);
-                let g = e.into_mut();
-                g.header.merge(p);
-                g.held += cost;
-                g
-            }
-            Entry::Vacant(e) => {
+        let placed = shard.place(
+            key,
+            p,
+            cost,
+            now_sec + ttl,
+            self.opts.max_group_bytes,
+            || {
                 let seq = self.seq.fetch_add(1, Ordering::Relaxed);
                 tenant.order.lock().insert(seq, key);
-                e.insert(Group {
-                    tenant: tenant.clone(),
-                    data_type: dt,
-                    header: Header::from_packet(p),
-                    segments: Vec::with_capacity(1),
-                    bytes: 0,
-                    inflated: 0,
-                    held: cost + GROUP_OVERHEAD,
-                    packets: 0,
-                    deadline: 0,
-                    scheduled: 0,
-                    seq,
-                })
-            }
-        };
-        let new_group = group.packets == 0;
-        group.segments.push(Segment::from_packet(p));
-        group.bytes += p.points_payload.len();
-        group.inflated = group.inflated.saturating_add(inflated_len(p));
-        group.packets += 1;
-        group.deadline = now_sec + ttl;
-        let max = self.opts.max_group_bytes;
-        let (deadline, too_big) = (group.deadline, group.bytes.max(group.inflated) > max);
-        // A new group gets its wheel entry; an open one gets an earlier entry when a shorter
-        // TTL (a new config version) brings its deadline before the one it follows, as the
-        // reference re-slots a group on every packet (docs/protocol.md, "Grouping and time").
-        let reschedule = new_group || deadline < group.scheduled;
-        tenant.ledger.buffered(p.points_payload.len(), new_group);
-        if reschedule {
-            shard.schedule(key, deadline);
+                Group::open(tenant, dt, p, seq)
+            },
+        );
+        if !placed.new_group {
+            self.budget.release(&tenant.account, GROUP_OVERHEAD);
         }
-        if too_big {
+        tenant
+            .ledger
+            .buffered(p.points_payload.len(), placed.new_group);
+        if placed.too_big {
             if let Some(g) = shard.take(key) {
                 drop(shard);
                 self.decide_taken(shard_lock, &mut vec![(key, g)], false);
@@ -597,18 +570,10 @@ impl Processor {
         } else if let Some((payload, points)) = validated(segment, self.opts.max_decompressed_bytes)
         {
             tenant.ledger.late_kept();
-            let bytes = payload.len();
-            let inflation = bytes.saturating_sub(compressed);
-            self.budget.charge(&tenant.account, inflation);
-            self.outbox.lock().push(
-                &tenant.token,
+            self.queue_kept(
+                &tenant,
                 data_type,
-                Kept {
-                    payload: vec![payload],
-                    bytes,
-                    points,
-                    inflation,
-                },
+                Kept::new(vec![payload], points, compressed),
             );
             (true, Reason::Late)
         } else {
@@ -623,6 +588,14 @@ impl Processor {
             metrics,
         };
         self.record_decision(&tenant, verdict);
+    }
+
+    /// Queues `kept` for `poll_kept`, charging what decompression added to it to the token
+    /// until then, so that a token keeping small, highly compressed payloads meets its share
+    /// (early decisions, then `Busy`) instead of inflating the outbox without bound.
+    fn queue_kept(&self, tenant: &Tenant, dt: DataType, kept: Kept) {
+        self.budget.charge(&tenant.account, kept.inflation);
+        self.outbox.lock().push(&tenant.token, dt, kept);
     }
 
     /// Records one decision in the token's metrics and per-pipeline tallies.
@@ -718,19 +691,7 @@ impl Processor {
         let (fate, by) = provenance(&d, early, rules);
         tenant.ledger.decided(packets, bytes, fate, early);
         if d.kept {
-            let kept_bytes: usize = d.payload.iter().map(|b| b.len()).sum();
-            let inflation = kept_bytes.saturating_sub(bytes);
-            self.budget.charge(&tenant.account, inflation);
-            self.outbox.lock().push(
-                &tenant.token,
-                dt,
-                Kept {
-                    payload: d.payload,
-                    bytes: kept_bytes,
-                    points: d.points,
-                    inflation,
-                },
-            );
+            self.queue_kept(&tenant, dt, Kept::new(d.payload, d.points, bytes));
         }
         let verdict = Verdict {
             data_type: dt,

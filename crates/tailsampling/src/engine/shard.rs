@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::decision_cache::DecisionCache;
 use super::group::{Group, Late};
 use super::wheel::Wheel;
-use crate::wire::KeyHasher;
+use crate::wire::{KeyHasher, PacketRef};
 
 /// The wheel is compacted once its entries outnumber twice the buffered groups by this many.
 const COMPACT_AFTER: usize = 1024;
@@ -22,6 +22,15 @@ pub(crate) enum Arrival {
     Deciding,
     /// Its group was decided recently (kept or not): it follows that decision.
     Decided(bool),
+}
+
+/// What [`Shard::place`] did.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Placed {
+    /// The packet opened its group.
+    pub(crate) new_group: bool,
+    /// The group is over `max_group_bytes`: decide it now.
+    pub(crate) too_big: bool,
 }
 
 #[derive(Debug)]
@@ -67,11 +76,36 @@ impl Shard {
         self.deciding.entry(key).or_default().push(late);
     }
 
+    /// Puts packet `p` (holding `cost` bytes of the budget) into group `key`, opening the group
+    /// with `open` if there is none, and slides the group's TTL to end at `deadline`. Whether
+    /// it opened the group, and whether the group is now over `max_group_bytes`.
+    pub(crate) fn place(
+        &mut self,
+        key: u64,
+        p: &PacketRef<'_>,
+        cost: usize,
+        deadline: u64,
+        max_group_bytes: usize,
+        open: impl FnOnce() -> Group,
+    ) -> Placed {
+        let group = self.groups.entry(key).or_insert_with(open);
+        let new_group = group.packets == 0;
+        group.add(p, cost, deadline);
+        let too_big = group.too_big(max_group_bytes);
+        // A new group gets its wheel entry; an open one gets an earlier entry when a shorter
+        // TTL (a new config version) brings its deadline before the one it follows, as the
+        // reference re-slots a group on every packet (docs/protocol.md, "Grouping and time").
+        if new_group || deadline < group.scheduled {
+            self.schedule(key, deadline);
+        }
+        Placed { new_group, too_big }
+    }
+
     /// Makes buffered group `key` follow a wheel entry at `deadline`. Entries it no longer
     /// follows (and those of groups decided before their deadline) stay in the wheel until
     /// they fire; once they outnumber the buffered groups, they are compacted away, so a flood
     /// of groups decided early cannot pile them up.
-    pub(crate) fn schedule(&mut self, key: u64, deadline: u64) {
+    fn schedule(&mut self, key: u64, deadline: u64) {
         if self.wheel.len() > 2 * self.groups.len() + COMPACT_AFTER {
             let groups = &self.groups;
             self.wheel
