@@ -99,7 +99,7 @@ use outbox::{Kept, Outbox};
 use pending::Pending;
 use plan::{Admission, Plan, Rules};
 use shard::{Arrival, Shard};
-use tenant::{Installed, Tenant};
+use tenant::Tenant;
 
 /// The API name runtime counters attribute ingested bodies to.
 const INGEST_API: &str = "/v1/tail_sampling";
@@ -287,15 +287,10 @@ impl Processor {
         }
         check_name_len("token", token)?;
         let tenant = self.tenant(token);
-        let in_force = |installed: Option<&Installed>, version: i64| {
-            installed.is_some_and(|i| i.plan.config().version == version)
-        };
         let parsed = match Config::from_json_with(config_json, self.opts.compat) {
             Ok(p) => p,
             Err(e) => {
-                if version_of(config_json)
-                    .is_some_and(|v| in_force(tenant.config.read().as_ref(), v))
-                {
+                if version_of(config_json).is_some_and(|v| tenant.runs_version(v)) {
                     tenant.ledger.config(ConfigOutcome::Ignored);
                     let warnings = e.diagnostics.into_iter().map(Diagnostic::into_warning);
                     return Ok(Applied {
@@ -307,31 +302,18 @@ impl Processor {
                 return Err(Error::new(Status::ConfigError, e.to_string()));
             }
         };
-        let version = parsed.config.version;
-        let plan = Arc::new(Plan::new(parsed.config, &self.opts));
+        let plan = Plan::new(parsed.config, &self.opts);
         let now = self.clock.now();
-        let mut drained = Vec::new();
-        {
-            // Under the pending lock, so no packet can slip into the pending cache after the
-            // drain below (ingest re-checks the config under the same lock).
-            let mut pending = self.pending.lock();
-            let mut installed = tenant.config.write();
-            if in_force(installed.as_ref(), version) {
-                tenant.ledger.config(ConfigOutcome::Ignored);
-                return Ok(Applied {
-                    applied: false,
-                    warnings: parsed.warnings,
-                });
-            }
-            for dt in DataType::ALL.into_iter().filter(|dt| plan.covers(*dt)) {
-                drained.extend(pending.take(token, dt));
-            }
-            *installed = Some(Installed {
-                plan,
-                changed_at_ns: now,
-                warnings: parsed.warnings.clone(),
+        // Under the pending lock, so no packet can slip into the pending cache after the drain
+        // (ingest re-checks the config under the same lock).
+        let installed = tenant.install(&mut self.pending.lock(), plan, now, &parsed.warnings);
+        let Some(drained) = installed else {
+            tenant.ledger.config(ConfigOutcome::Ignored);
+            return Ok(Applied {
+                applied: false,
+                warnings: parsed.warnings,
             });
-        }
+        };
         tenant.ledger.config(ConfigOutcome::Applied);
         for p in drained {
             let len = p.body.len();

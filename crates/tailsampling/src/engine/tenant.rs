@@ -9,10 +9,12 @@ use parking_lot::{Mutex, RwLock};
 
 use super::budget::Account;
 use super::ledger::Ledger;
+use super::pending::{Pending, PendingPacket};
 use super::plan::Plan;
 use crate::config::Diagnostic;
 use crate::metrics::Builtin;
 use crate::schema::Observed;
+use crate::wire::DataType;
 
 /// Decisions per deciding pipeline (or reason), for stats and reports.
 #[derive(Debug, Default, Clone, Copy)]
@@ -84,6 +86,45 @@ impl Tenant {
                 by_pipeline: Default::default(),
             }),
         }
+    }
+
+    /// Whether the config in force has top-level `version`.
+    pub(crate) fn runs_version(&self, version: i64) -> bool {
+        self.config
+            .read()
+            .as_ref()
+            .is_some_and(|i| i.plan.config().version == version)
+    }
+
+    /// Installs the config of `plan` at `now` with its `warnings`, unless it has the version
+    /// of the config in force (`None`: ignored). Takes from `pending` (whose lock the caller
+    /// holds: it comes before `config` in the lock order) the token's packets of the data
+    /// types the config covers, oldest first, for the caller to drain.
+    pub(crate) fn install(
+        &self,
+        pending: &mut Pending,
+        plan: Plan,
+        now: i64,
+        warnings: &[Diagnostic],
+    ) -> Option<Vec<PendingPacket>> {
+        let mut installed = self.config.write();
+        let version = plan.config().version;
+        if installed
+            .as_ref()
+            .is_some_and(|i| i.plan.config().version == version)
+        {
+            return None;
+        }
+        let mut drained = Vec::new();
+        for dt in DataType::ALL.into_iter().filter(|dt| plan.covers(*dt)) {
+            drained.extend(pending.take(&self.token, dt));
+        }
+        *installed = Some(Installed {
+            plan: Arc::new(plan),
+            changed_at_ns: now,
+            warnings: warnings.to_vec(),
+        });
+        Some(drained)
     }
 
     /// The plan of the config in force now, if any.
