@@ -197,6 +197,7 @@ pub(crate) struct Late {
 }
 
 impl Late {
+    /// Packet `p` of `tenant`, holding `held` bytes of the budget.
     pub(crate) fn new(
         tenant: &Arc<Tenant>,
         data_type: DataType,
