@@ -41,7 +41,7 @@
 //!    `apply_config` (write: no packet slips into the pending cache after the drain) and in the
 //!    no-config path of `ingest` (read: the re-check).
 //! 3. `Tenant::observed[data type]` (live drift): under `Tenant::config` (read) in `stats`;
-//!    alone while a sampled group is decided.
+//!    alone while a sampled group is walked (released before the decision is accounted).
 //! 4. A shard (`Processor::shards[i]`: groups, wheel, decision cache, deciding markers). Held
 //!    only to place a packet or take groups out and settle their decisions: no decompression,
 //!    walk, metric or outbox work runs under it.
@@ -661,14 +661,16 @@ impl Processor {
             group: self.opts.max_group_bytes.saturating_add(cap),
         };
         let hash = header.group_id_hash;
-        let mut observed = tenant.observed[dt.index()].lock();
-        // The observed keys stay locked only while a sampled group records into them.
-        let d = if observed.wants(seq) {
-            observed.group();
-            decide(segments, hash, rules, caps, Some(&mut *observed))
-        } else {
-            drop(observed);
-            decide(segments, hash, rules, caps, None)
+        let d = {
+            // The observed keys stay locked only while a sampled group records into them.
+            let mut observed = tenant.observed[dt.index()].lock();
+            if observed.wants(seq) {
+                observed.group();
+                decide(segments, hash, rules, caps, Some(&mut *observed))
+            } else {
+                drop(observed);
+                decide(segments, hash, rules, caps, None)
+            }
         };
         let (fate, by) = provenance(&d, early, rules);
         tenant.ledger.decided(packets, bytes, fate, early);
