@@ -66,6 +66,7 @@ pub(crate) struct Tenant {
     pub(crate) account: Account,
     /// Buffered groups by creation sequence: the oldest is decided first when over budget.
     pub(crate) order: Mutex<BTreeMap<u64, u64>>,
+    /// Where the token's accepted packets are: every counter of its statistics.
     pub(crate) ledger: Ledger,
     pub(crate) metrics: Mutex<TenantMetrics>,
     /// Keys and types seen in decided groups, per data type (live drift).
