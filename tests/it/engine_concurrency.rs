@@ -46,9 +46,27 @@ fn seqs(deliveries: &[Delivery], out: &mut Vec<i64>) {
 
 #[test]
 fn concurrent_ingest_poll_and_config_swaps_conserve_every_point() {
-    let p = Arc::new(
-        Processor::from_options_json(br#"{"clock": "manual", "shards": 8}"#).expect("options"),
-    );
+    race(r#"{"clock": "manual", "shards": 8}"#);
+}
+
+/// The same race with one shard, so that packets often arrive while their group is out of
+/// the shard being decided: they wait on the decision and follow it.
+#[test]
+fn packets_racing_the_decision_of_their_group_follow_it_once() {
+    race(r#"{"clock": "manual", "shards": 1}"#);
+}
+
+/// The same race where a late packet opens a new group (the reference's semantics), also
+/// when its group is being decided.
+#[test]
+fn packets_racing_the_decision_of_their_group_open_new_groups_with_late_data_new_group() {
+    race(r#"{"clock": "manual", "shards": 1, "late_data": "new_group"}"#);
+}
+
+/// Ingesters, a poller advancing the clock and a config swapper on a processor with
+/// `options`; then the conservation identity and every kept point delivered once.
+fn race(options: &str) {
+    let p = Arc::new(Processor::from_options_json(options.as_bytes()).expect("options"));
     p.set_time(T0).expect("time");
     for t in ["tkn_0", "tkn_1"] {
         p.set_config(t, config(0).as_bytes()).expect("config");

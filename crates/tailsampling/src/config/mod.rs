@@ -16,4 +16,3 @@ pub use types::{
     sample_threshold, Action, BuiltinMetric, BuiltinMetrics, Config, DataType, Dimension, Pipeline,
     Rule, Section, DEFAULT_GROUP_TTL, DEFAULT_TRACE_TTL, MAX_TTL, SAMPLE_RANGE,
 };
-pub(crate) use types::{MergedKeys, NO_DIMENSION};

@@ -244,66 +244,15 @@ pub struct Dimension {
     pub group_key: String,
     /// Pipelines in config order; the first matched decides.
     pub pipelines: Vec<Pipeline>,
-    /// The keys of all the pipelines' conditions, merged once for the decision walk.
-    pub(crate) keys: MergedKeys,
 }
 
 impl Dimension {
     /// The dimension of `group_key` with `pipelines`.
     pub fn new(group_key: String, pipelines: Vec<Pipeline>) -> Self {
-        let keys = MergedKeys::new(&pipelines);
         Dimension {
             group_key,
             pipelines,
-            keys,
         }
-    }
-}
-
-/// A dimension without pipelines: what decides a group whose key no dimension names.
-pub(crate) static NO_DIMENSION: Dimension = Dimension {
-    group_key: String::new(),
-    pipelines: Vec::new(),
-    keys: MergedKeys {
-        keys: Vec::new(),
-        slots: Vec::new(),
-        lens: 0,
-    },
-};
-
-/// The distinct keys the conditions of a dimension's pipelines read, in order of first
-/// appearance: a decision matches each field of a point against them once, as it walks it,
-/// and every condition reads its values from there.
-#[derive(Clone, Debug)]
-pub(crate) struct MergedKeys {
-    pub(crate) keys: Vec<Box<[u8]>>,
-    /// Per pipeline, the index in `keys` of each key of its condition, in the condition's
-    /// slot order.
-    pub(crate) slots: Vec<Vec<usize>>,
-    /// Bit `len % 64` is set for the length of each key: most fields are passed over on it.
-    pub(crate) lens: u64,
-}
-
-impl MergedKeys {
-    fn new(pipelines: &[Pipeline]) -> Self {
-        let mut keys: Vec<Box<[u8]>> = Vec::new();
-        let slots = pipelines
-            .iter()
-            .map(|p| {
-                let condition_keys = p.condition().map_or(&[][..], |c| c.keys());
-                condition_keys
-                    .iter()
-                    .map(|key| {
-                        keys.iter().position(|k| k == key).unwrap_or_else(|| {
-                            keys.push(key.clone());
-                            keys.len() - 1
-                        })
-                    })
-                    .collect()
-            })
-            .collect();
-        let lens = keys.iter().fold(0, |lens, k| lens | 1 << (k.len() % 64));
-        MergedKeys { keys, slots, lens }
     }
 }
 
@@ -338,11 +287,18 @@ impl Section {
     /// The dimension whose pipelines decide groups of `data_type` carrying `group_key` (see
     /// [`pipelines_for`](Self::pipelines_for)).
     pub fn dimension_for(&self, data_type: DataType, group_key: &str) -> Option<&Dimension> {
+        self.dimension_index(data_type, group_key)
+            .map(|i| &self.dimensions[i])
+    }
+
+    /// The index in `dimensions` of [`dimension_for`](Self::dimension_for)'s dimension.
+    pub(crate) fn dimension_index(&self, data_type: DataType, group_key: &str) -> Option<usize> {
         match data_type {
-            DataType::Tracing => self.dimensions.first(),
-            DataType::Logging | DataType::Rum => {
-                self.dimensions.iter().find(|d| d.group_key == group_key)
-            }
+            DataType::Tracing => (!self.dimensions.is_empty()).then_some(0),
+            DataType::Logging | DataType::Rum => self
+                .dimensions
+                .iter()
+                .position(|d| d.group_key == group_key),
         }
     }
 }

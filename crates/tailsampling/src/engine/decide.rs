@@ -3,7 +3,7 @@
 //! config order decides. A payload that fails to decode is never delivered.
 
 use super::group::Segment;
-use crate::config::{Dimension, MergedKeys};
+use super::plan::{MergedKeys, Rules};
 use crate::schema::Observed;
 use crate::wire::{count_points, decompress_capped, FieldRef, Points, RawPoint, Value};
 
@@ -149,29 +149,23 @@ pub(crate) fn validated(seg: Segment, cap: usize) -> Option<(Box<[u8]>, u64)> {
     Some((bytes, points as u64))
 }
 
-/// Decides a group from its segments by the pipelines of `dimension`, which is `None` when
-/// there is no config for the group at decision time. `caps` bound the zstd segments'
-/// decompressed sizes. With `observe`, the fields of every point walked are recorded (live
-/// drift).
+/// Decides a group from its segments by `rules`, which is `None` when there is no config for
+/// the group at decision time. `caps` bound the zstd segments' decompressed sizes. With
+/// `observe`, the fields of every point walked are recorded (live drift).
 pub(crate) fn decide(
     segments: Vec<Segment>,
     group_id_hash: u64,
-    dimension: Option<&Dimension>,
+    rules: Option<Rules<'_>>,
     caps: Caps,
     mut observe: Option<&mut Observed>,
 ) -> Decision {
-    let Some(Dimension {
-        pipelines, keys, ..
-    }) = dimension
-    else {
+    let Some(rules) = rules else {
         return Decision::dropped(Why::NoConfig, 0);
     };
+    let (pipelines, keys) = (rules.pipelines, rules.keys());
     // The lowest index that can still match; once the best match is there, no later point can
     // change the outcome.
-    let first_possible = pipelines
-        .iter()
-        .position(|p| !p.never_matches())
-        .unwrap_or(pipelines.len());
+    let first_possible = rules.first_possible();
     if first_possible == pipelines.len() {
         return Decision::dropped(Why::NoMatch, 0);
     }

@@ -1,9 +1,11 @@
 //! A buffered group: the merged header of its packets (docs/protocol.md, "Grouping and time") and
-//! its payload segments, kept as received (zstd segments stay compressed until the decision).
+//! its payload segments, kept as received (zstd segments stay compressed until the decision);
+//! and a [`Late`] packet, which follows its group's decision instead of joining it.
 
 use std::sync::Arc;
 
 use super::tenant::Tenant;
+use crate::config::BuiltinMetrics;
 use crate::wire::DataType;
 use crate::wire::{PacketRef, COMPRESSION_ZSTD};
 
@@ -37,7 +39,7 @@ impl Segment {
 /// zstd frame declares (Datakit's frames do), else the payload's own size. A group is decided
 /// at once when this passes `max_group_bytes`, so no decision inflates a group much past it;
 /// frames that declare nothing are bounded at decision time instead (`decide::Caps`).
-pub(crate) fn inflated_len(p: &PacketRef<'_>) -> usize {
+fn inflated_len(p: &PacketRef<'_>) -> usize {
     let declared = (p.payload_compression == COMPRESSION_ZSTD)
         .then(|| zstd::zstd_safe::get_frame_content_size(p.points_payload).ok())
         .flatten()
@@ -134,4 +136,82 @@ pub(crate) struct Group {
     pub(crate) scheduled: u64,
     /// Creation sequence number: age order for early decisions.
     pub(crate) seq: u64,
+}
+
+impl Group {
+    /// A new group of `tenant` for packet `p`, which [`add`](Self::add) then adds to it.
+    pub(crate) fn open(
+        tenant: &Arc<Tenant>,
+        data_type: DataType,
+        p: &PacketRef<'_>,
+        seq: u64,
+    ) -> Self {
+        Group {
+            tenant: tenant.clone(),
+            data_type,
+            header: Header::from_packet(p),
+            segments: Vec::with_capacity(1),
+            bytes: 0,
+            inflated: 0,
+            held: GROUP_OVERHEAD,
+            packets: 0,
+            deadline: 0,
+            scheduled: 0,
+            seq,
+        }
+    }
+
+    /// Adds packet `p`, which holds `cost` bytes of the budget, and slides the group's TTL to
+    /// end at `deadline` (unix seconds).
+    pub(crate) fn add(&mut self, p: &PacketRef<'_>, cost: usize, deadline: u64) {
+        if self.packets > 0 {
+            self.header.merge(p);
+        }
+        self.segments.push(Segment::from_packet(p));
+        self.bytes += p.points_payload.len();
+        self.inflated = self.inflated.saturating_add(inflated_len(p));
+        self.held += cost;
+        self.packets += 1;
+        self.deadline = deadline;
+    }
+
+    /// Whether its payloads, or what they declare once decompressed, pass `max_group_bytes`:
+    /// then it is decided at once.
+    pub(crate) fn too_big(&self, max_group_bytes: usize) -> bool {
+        self.bytes.max(self.inflated) > max_group_bytes
+    }
+}
+
+/// A packet that follows its group's decision instead of joining the group: a late packet (its
+/// group was decided recently) or one that arrived while its group was being decided.
+#[derive(Debug)]
+pub(crate) struct Late {
+    pub(crate) tenant: Arc<Tenant>,
+    pub(crate) data_type: DataType,
+    /// The built-in metrics enabled for its data type when it arrived.
+    pub(crate) metrics: BuiltinMetrics,
+    pub(crate) header: Header,
+    pub(crate) segment: Segment,
+    /// Bytes reserved for it against the budget, released when it follows the decision.
+    pub(crate) held: usize,
+}
+
+impl Late {
+    /// Packet `p` of `tenant`, holding `held` bytes of the budget.
+    pub(crate) fn new(
+        tenant: &Arc<Tenant>,
+        data_type: DataType,
+        metrics: BuiltinMetrics,
+        p: &PacketRef<'_>,
+        held: usize,
+    ) -> Self {
+        Late {
+            tenant: tenant.clone(),
+            data_type,
+            metrics,
+            header: Header::from_packet(p),
+            segment: Segment::from_packet(p),
+            held,
+        }
+    }
 }

@@ -5,25 +5,75 @@
 //!
 //! The engine starts no threads and calls nothing back: the host calls [`Processor::ingest`],
 //! [`Processor::poll_kept`], [`Processor::poll_metrics`] and the rest, from any threads.
+//!
+//! The [`Processor`] choreographs small parts, each owning one concern: the `Budget`
+//! (`budget.rs`: the memory reservations), each token's `Ledger` (`ledger.rs`: the named
+//! transitions of a packet's accounting), the `Plan` of each installed config (`plan.rs`:
+//! what deciding needs, built once per `set_config`), the shards (`shard.rs`), the pending
+//! cache, the decision walk (`decide.rs`) and the outbox.
+//!
+//! # Deciding outside the shard lock
+//!
+//! A group due for a decision (its TTL elapsed, `flush`, an early decision, its size cap) is
+//! taken out of its shard under the shard's lock, and decided (decompressed, walked, accounted,
+//! recorded) after the lock is released, so ingest into that shard never waits behind a
+//! decision. A packet of that group may arrive in between:
+//!
+//! - While late data follows remembered decisions (`late_data: "remember"` with a decision
+//!   cache), taking the group leaves a *deciding* marker under its key in the shard. A packet
+//!   arriving meanwhile waits on the marker (it neither joins the group, already gone, nor opens
+//!   a new one, and keeps its reservation); once the group is decided, the decider records the
+//!   decision in the decision cache and removes the marker under the lock, then has the waiting
+//!   packets follow the decision as late packets do (kept and delivered, or dropped as `late`).
+//!   Before the marker, the packet joined the group; after it, the decision cache answers: each
+//!   packet is accounted once and ends where the decision says.
+//! - With `late_data: "new_group"` (or no decision cache) there is no marker: the packet opens a
+//!   new group, as any late packet does (the reference's semantics).
+//!
+//! # Locks
+//!
+//! The kinds of lock, in the order in which they may nest: a lock is only ever acquired while
+//! holding locks of kinds listed before it (and never two of one kind); the nestings that occur
+//! are named.
+//!
+//! 1. `Processor::pending` (the pending cache).
+//! 2. `Tenant::config` (a `RwLock`: the config in force and its plan): under `pending` in
+//!    `apply_config` (write: no packet slips into the pending cache after the drain) and in the
+//!    no-config path of `ingest` (read: the re-check).
+//! 3. `Tenant::observed[data type]` (live drift): under `Tenant::config` (read) in `stats`;
+//!    alone while a sampled group is walked (released before the decision is accounted).
+//! 4. A shard (`Processor::shards[i]`: groups, wheel, decision cache, deciding markers). Held
+//!    only to place a packet or take groups out and settle their decisions: no decompression,
+//!    walk, metric or outbox work runs under it.
+//! 5. `Tenant::order` (the token's groups in age order): under a shard when a packet opens a
+//!    group.
+//! 6. Leaves, under which nothing is acquired: `Tenant::metrics`, `Processor::outbox`,
+//!    `Processor::runtime` and `Processor::tenants` (a `RwLock`).
+//!
+//! The clock, the budget, the ledgers and the group sequence are atomics, not locks.
 
+mod budget;
 mod clock;
 mod decide;
 mod decision_cache;
 mod error;
 mod group;
 pub mod guard;
+mod ledger;
 mod options;
 mod outbox;
 mod peek;
 mod pending;
+mod plan;
 mod shard;
 mod stats;
 mod tenant;
+#[cfg(test)]
+mod tests;
 mod wheel;
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -37,17 +87,20 @@ pub use stats::{
     TokenStats,
 };
 
-use crate::config::{BuiltinMetrics, Config, Diagnostic, Pipeline, Section, NO_DIMENSION};
+use crate::config::{BuiltinMetrics, Config, Diagnostic};
 use crate::metrics::{Runtime, Sample, SendResult};
 use crate::wire::DataType;
 use crate::wire::{group_key_hash, PacketRef};
+use budget::{Budget, Shortfall};
 use clock::{secs, Clock};
-use decide::{decide, validated, Caps, Why};
-use group::{inflated_len, metric_time, Group, Header, Segment, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
+use decide::{decide, validated, Caps, Decision, Why};
+use group::{metric_time, Group, Header, Late, GROUP_OVERHEAD, SEGMENT_OVERHEAD};
+use ledger::{ConfigOutcome, Fate, Reason};
 use outbox::{Kept, Outbox};
 use pending::Pending;
-use shard::Shard;
-use tenant::{add, sub, Installed, Reason, Tally, Tenant};
+use plan::{Admission, Plan, Rules};
+use shard::{Arrival, Shard};
+use tenant::Tenant;
 
 /// The API name runtime counters attribute ingested bodies to.
 const INGEST_API: &str = "/v1/tail_sampling";
@@ -81,8 +134,8 @@ pub struct Processor {
     pending: Mutex<Pending>,
     outbox: Mutex<Outbox>,
     runtime: Mutex<Runtime>,
-    /// Bytes held by buffered groups and pending packets, against `memory_limit_bytes`.
-    held: AtomicUsize,
+    /// Bytes held by buffered groups, pending packets and unpolled inflation.
+    budget: Budget,
     /// Group creation sequence (age order).
     seq: AtomicU64,
     /// Set by `flush`: the next `poll_metrics` emits every window.
@@ -102,26 +155,39 @@ impl std::fmt::Debug for Processor {
     }
 }
 
-/// Where a decision came from, for counters and the `pipeline` metric tag.
-fn provenance<'p>(
-    why: Why,
-    early: bool,
-    pipelines: Option<&'p [Pipeline]>,
-) -> (Reason, std::borrow::Cow<'p, str>) {
-    let reason = match why {
+/// Where a decision came from: the group's fate for the ledger, and the name that tags the
+/// `pipeline` metric and the stats' decisions (the deciding pipeline, else the reason).
+fn provenance<'r>(d: &Decision, early: bool, rules: Option<Rules<'r>>) -> (Fate, &'r str) {
+    let reason = match d.why {
         _ if early => Reason::Early,
         Why::Pipeline(_) => Reason::Pipeline,
         Why::NoMatch => Reason::NoMatch,
         Why::NoConfig => Reason::NoConfig,
         Why::DecodeError => Reason::DecodeError,
     };
-    let name = match (why, pipelines) {
-        (_, _) if early => "early".into(),
-        (Why::Pipeline(i), Some(p)) if !p[i].name.is_empty() => p[i].name.as_str().into(),
-        (Why::Pipeline(i), _) => format!("pipeline[{i}]").into(),
-        _ => reason.as_str().into(),
+    let name = match d.why {
+        // Only rules decide by a pipeline.
+        Why::Pipeline(i) if !early => rules.map_or(reason.as_str(), |r| r.name(i)),
+        _ => reason.as_str(),
     };
-    (reason, name)
+    let fate = if d.kept {
+        Fate::Kept
+    } else {
+        Fate::Dropped(reason)
+    };
+    (fate, name)
+}
+
+/// One decision, as the token's metrics and per-pipeline tallies record it.
+struct Verdict<'a> {
+    data_type: DataType,
+    /// The merged header of the group (or of the late packet).
+    header: &'a Header,
+    kept: bool,
+    /// What decided: the pipeline's provenance name, or the reason.
+    by: &'a str,
+    /// The built-in metrics enabled for the data type.
+    metrics: BuiltinMetrics,
 }
 
 /// The outcome of [`Processor::apply_config`].
@@ -143,26 +209,15 @@ fn version_of(config_json: &[u8]) -> Option<i64> {
     }
 }
 
-/// The TTL of a group in whole seconds, in [1, 3599] (a fraction rounds up; the config
-/// truncated it already under `compat: "reference"`), or `None` for a TTL the reference
-/// truncates to 0 s or below (only under `compat: "reference"`): its packets are dropped.
-fn ttl_secs(section: &Section, dt: DataType, opts: &Options) -> Option<u64> {
-    if section.data_ttl.is_some_and(|ttl| ttl.is_zero()) {
-        return None;
-    }
-    let ttl = section.ttl_or(opts.default_ttl.unwrap_or(dt.default_ttl()));
-    let s = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
-    Some(s.clamp(1, wheel::SLOTS - 1))
-}
-
 impl Processor {
     /// A processor with `opts`.
     pub fn new(opts: Options) -> Self {
         let clock = Clock::new(opts.clock);
         let now_sec = secs(clock.now());
         let per_shard_cache = opts.decision_cache_size.div_ceil(opts.shards);
+        let remember = opts.remembers_decisions();
         let shards = (0..opts.shards)
-            .map(|_| Mutex::new(Shard::new(now_sec, per_shard_cache)))
+            .map(|_| Mutex::new(Shard::new(now_sec, per_shard_cache, remember)))
             .collect();
         Processor {
             clock,
@@ -171,7 +226,7 @@ impl Processor {
             pending: Mutex::new(Pending::default()),
             outbox: Mutex::new(Outbox::default()),
             runtime: Mutex::new(Runtime::new()),
-            held: AtomicUsize::new(0),
+            budget: Budget::new(opts.memory_limit_bytes, opts.token_memory_share),
             seq: AtomicU64::new(0),
             drain_metrics: AtomicBool::new(false),
             opts,
@@ -233,71 +288,44 @@ impl Processor {
         }
         check_name_len("token", token)?;
         let tenant = self.tenant(token);
-        let parsed = Config::from_json_with(config_json, self.opts.compat);
-        let same_version = |version: i64| {
-            tenant
-                .config
-                .read()
-                .as_ref()
-                .is_some_and(|i| i.config.version == version)
-        };
-        let parsed = match parsed {
+        let parsed = match Config::from_json_with(config_json, self.opts.compat) {
             Ok(p) => p,
             Err(e) => {
-                if version_of(config_json).is_some_and(same_version) {
-                    add(&tenant.counters.configs_ignored, 1);
+                if version_of(config_json).is_some_and(|v| tenant.runs_version(v)) {
+                    tenant.ledger.config(ConfigOutcome::Ignored);
                     let warnings = e.diagnostics.into_iter().map(Diagnostic::into_warning);
                     return Ok(Applied {
                         applied: false,
                         warnings: warnings.collect(),
                     });
                 }
-                add(&tenant.counters.configs_rejected, 1);
+                tenant.ledger.config(ConfigOutcome::Rejected);
                 return Err(Error::new(Status::ConfigError, e.to_string()));
             }
         };
+        let plan = Plan::new(parsed.config, &self.opts);
         let now = self.clock.now();
-        let mut drained = Vec::new();
-        {
-            // Under the pending lock, so no packet can slip into the pending cache after the
-            // drain below (ingest re-checks the config under the same lock).
-            let mut pending = self.pending.lock();
-            let mut installed = tenant.config.write();
-            if installed
-                .as_ref()
-                .is_some_and(|i| i.config.version == parsed.config.version)
-            {
-                add(&tenant.counters.configs_ignored, 1);
-                return Ok(Applied {
-                    applied: false,
-                    warnings: parsed.warnings,
-                });
-            }
-            for dt in DataType::ALL
-                .into_iter()
-                .filter(|dt| parsed.config.section(*dt).is_some())
-            {
-                drained.extend(pending.take(token, dt));
-            }
-            *installed = Some(Installed {
-                config: Arc::new(parsed.config),
-                changed_at_ns: now,
-                warnings: parsed.warnings.clone(),
+        // Under the pending lock, so no packet can slip into the pending cache after the drain
+        // (ingest re-checks the config under the same lock).
+        let installed = tenant.install(&mut self.pending.lock(), plan, now, &parsed.warnings);
+        let Some(drained) = installed else {
+            tenant.ledger.config(ConfigOutcome::Ignored);
+            return Ok(Applied {
+                applied: false,
+                warnings: parsed.warnings,
             });
-        }
-        add(&tenant.counters.configs_applied, 1);
-        let c = &tenant.counters;
+        };
+        tenant.ledger.config(ConfigOutcome::Applied);
         for p in drained {
             let len = p.body.len();
-            sub(&c.pending_packets, 1);
-            sub(&c.pending_bytes, len as u64);
-            self.held.fetch_sub(len, Ordering::Relaxed);
+            tenant.ledger.unpended(len);
+            self.budget.release_pending(len);
             // The body decoded when it was accepted, so this cannot fail; stay accountable if it does.
             match PacketRef::decode(&p.body) {
                 Ok(packet) => self
                     .admit(&tenant, &packet, true)
-                    .unwrap_or_else(|_| c.dropped(Reason::DecodeError, 1)),
-                Err(_) => c.dropped(Reason::DecodeError, 1),
+                    .unwrap_or_else(|_| tenant.ledger.dropped(Reason::DecodeError)),
+                Err(_) => tenant.ledger.dropped(Reason::DecodeError),
             }
         }
         Ok(Applied {
@@ -332,20 +360,16 @@ impl Processor {
             data_type: dt,
         } = peek::header(token, body)?;
         let tenant = self.tenant(token);
-        let status = if tenant.config().is_some_and(|c| c.section(dt).is_some()) {
+        let status = if tenant.plan().is_some_and(|plan| plan.covers(dt)) {
             self.admit(&tenant, &p, false).map(|()| Status::Ok)
         } else {
             self.ingest_pending(&tenant, &p, dt, body)
         };
         match &status {
-            Ok(_) => {
-                let c = &tenant.counters;
-                add(&c.accepted, 1);
-                add(&c.runtime_body_bytes, body.len() as u64);
-                add(&c.runtime_packets, 1);
-                add(&c.runtime_points, u64::try_from(p.point_count).unwrap_or(0));
-            }
-            Err(e) if e.status() == Status::Busy => add(&tenant.counters.busy, 1),
+            Ok(_) => tenant
+                .ledger
+                .accepted(body.len(), u64::try_from(p.point_count).unwrap_or(0)),
+            Err(e) if e.status() == Status::Busy => tenant.ledger.refused_busy(),
             Err(_) => {}
         }
         status
@@ -361,15 +385,14 @@ impl Processor {
         body: &[u8],
     ) -> Result<Status, Error> {
         let mut pending = self.pending.lock();
-        if tenant.config().is_some_and(|c| c.section(dt).is_some()) {
+        if tenant.plan().is_some_and(|plan| plan.covers(dt)) {
             drop(pending);
             return self.admit(tenant, p, false).map(|()| Status::Ok);
         }
         let len = body.len();
-        if self.held.fetch_add(len, Ordering::Relaxed) + len > self.opts.memory_limit_bytes {
-            self.held.fetch_sub(len, Ordering::Relaxed);
-            return Err(Error::new(Status::Busy, "memory_limit_bytes reached"));
-        }
+        self.budget
+            .reserve_pending(len)
+            .map_err(|short| Error::new(Status::Busy, short.message()))?;
         let now = self.clock.now();
         if !pending.push(
             &tenant.token,
@@ -379,7 +402,7 @@ impl Processor {
             self.opts.pending_max_packets,
             self.opts.pending_max_bytes,
         ) {
-            self.held.fetch_sub(len, Ordering::Relaxed);
+            self.budget.release_pending(len);
             return Err(Error::new(
                 Status::Busy,
                 format!(
@@ -388,8 +411,7 @@ impl Processor {
                 ),
             ));
         }
-        add(&tenant.counters.pending_packets, 1);
-        add(&tenant.counters.pending_bytes, len as u64);
+        tenant.ledger.pended(len);
         Ok(Status::Pending)
     }
 
@@ -397,47 +419,18 @@ impl Processor {
     /// its share (or the global limit is reached). `forced` (pending drains, whose bytes are
     /// already held) admits even when no room can be made.
     fn reserve(&self, tenant: &Tenant, cost: usize, forced: bool) -> Result<(), Error> {
-        let limit = self.opts.memory_limit_bytes;
-        let share = ((limit as f64) * self.opts.token_memory_share) as usize;
-        if cost > share && !forced {
-            return Err(Error::new(
-                Status::Busy,
-                "packet is larger than the token's memory share",
-            ));
+        if forced {
+            self.budget.charge(&tenant.account, cost);
+            return Ok(());
         }
         loop {
-            let mine = tenant.held.fetch_add(cost, Ordering::AcqRel) + cost;
-            let all = self.held.fetch_add(cost, Ordering::AcqRel) + cost;
-            if (mine <= share && all <= limit) || forced {
-                return Ok(());
+            let short = match self.budget.reserve(&tenant.account, cost) {
+                Ok(()) => return Ok(()),
+                Err(short) => short,
+            };
+            if short == Shortfall::LargerThanShare || !self.decide_oldest(tenant) {
+                return Err(Error::new(Status::Busy, short.message()));
             }
-            tenant.held.fetch_sub(cost, Ordering::AcqRel);
-            self.held.fetch_sub(cost, Ordering::AcqRel);
-            if !self.decide_oldest(tenant) {
-                return Err(Error::new(
-                    Status::Busy,
-                    if mine > share {
-                        "token memory share reached"
-                    } else {
-                        "memory_limit_bytes reached"
-                    },
-                ));
-            }
-        }
-    }
-
-    fn release(&self, tenant: &Tenant, held: usize) {
-        tenant.held.fetch_sub(held, Ordering::AcqRel);
-        self.held.fetch_sub(held, Ordering::AcqRel);
-    }
-
-    /// Charges what decompressing a kept payload added to it to `tenant` until `poll_kept`
-    /// takes it: a tenant keeping small, highly compressed payloads meets its share (early
-    /// decisions, then `Busy`) instead of inflating the outbox without bound between polls.
-    fn charge(&self, tenant: &Tenant, inflation: usize) {
-        if inflation > 0 {
-            tenant.held.fetch_add(inflation, Ordering::AcqRel);
-            self.held.fetch_add(inflation, Ordering::AcqRel);
         }
     }
 
@@ -447,25 +440,29 @@ impl Processor {
             let Some((seq, key)) = tenant.order.lock().pop_first() else {
                 return false;
             };
-            let mut shard = self.shard_of(key).lock();
-            if shard.groups.get(&key).is_some_and(|g| g.seq == seq) {
-                if let Some(g) = shard.groups.remove(&key) {
-                    self.finish(&mut shard, key, g, true);
-                    return true;
-                }
+            let shard = self.shard_of(key);
+            let group = {
+                let mut s = shard.lock();
+                let oldest = s.groups.get(&key).is_some_and(|g| g.seq == seq);
+                oldest.then(|| s.take(key)).flatten()
+            };
+            if let Some(g) = group {
+                self.decide_taken(shard, &mut vec![(key, g)], true);
+                return true;
             }
         }
     }
 
-    /// Puts an accepted packet into its group (or follows the remembered decision of a group
-    /// already decided).
+    /// Puts an accepted packet into its group (or has it follow the decision of its group,
+    /// decided or being decided).
     fn admit(&self, tenant: &Arc<Tenant>, p: &PacketRef<'_>, forced: bool) -> Result<(), Error> {
         let Some(dt) = DataType::from_wire(p.data_type) else {
             return Err(Error::new(Status::Unsupported, "data_type"));
         };
-        let config = tenant.config();
-        let section = config.as_ref().and_then(|c| c.section(dt));
-        let enabled = section.map_or(BuiltinMetrics::all_of(dt), |s| s.builtin_metrics);
+        let admission = tenant
+            .plan()
+            .and_then(|plan| plan.admission(dt))
+            .unwrap_or_else(|| Admission::unconfigured(dt));
         let now = self.clock.now();
         let key = group_key_hash(p.data_type, &tenant.token, p.group_key, p.group_id_hash);
         let cost = p.points_payload.len() + SEGMENT_OVERHEAD;
@@ -481,154 +478,120 @@ impl Processor {
                 &sample,
                 p.has_error,
                 i64::from(p.point_count),
-                enabled,
+                admission.metrics,
             );
         }
         let now_sec = secs(now);
-        let mut shard = self.shard_of(key).lock();
-        if self.opts.late_data == LateData::Remember {
-            if let Some(kept) = shard.decided.get(key, now_sec) {
-                self.release(tenant, cost + GROUP_OVERHEAD);
+        let shard_lock = self.shard_of(key);
+        let mut shard = shard_lock.lock();
+        match shard.arrival(key, now_sec) {
+            Arrival::Open => {}
+            Arrival::Decided(kept) => {
                 drop(shard);
-                self.late(tenant, dt, p, kept, enabled, now);
+                let late = Late::new(tenant, dt, admission.metrics, p, cost + GROUP_OVERHEAD);
+                self.follow(late, kept);
+                return Ok(());
+            }
+            Arrival::Deciding => {
+                shard.wait(key, Late::new(tenant, dt, admission.metrics, p, cost));
+                drop(shard);
+                self.budget.release(&tenant.account, GROUP_OVERHEAD);
                 return Ok(());
             }
         }
-        let c = &tenant.counters;
-        let ttl = match section.map_or(Some(dt.default_ttl().as_secs().max(1)), |s| {
-            ttl_secs(s, dt, &self.opts)
-        }) {
-            Some(ttl) => ttl,
-            None => {
-                // As the reference: counted at ingest, then dropped (docs/protocol.md,
-                // "Deviations", D6 and D7).
-                self.release(tenant, cost + GROUP_OVERHEAD);
-                c.dropped(Reason::InvalidTtl, 1);
-                return Ok(());
-            }
+        let Some(ttl) = admission.ttl_secs else {
+            drop(shard);
+            // As the reference: counted at ingest, then dropped (docs/protocol.md,
+            // "Deviations", D6 and D7).
+            self.budget.release(&tenant.account, cost + GROUP_OVERHEAD);
+            tenant.ledger.dropped(Reason::InvalidTtl);
+            return Ok(());
         };
-        let group = match shard.groups.entry(key) {
-            Entry::Occupied(e) => {
-                self.release(tenant, GROUP_OVERHEAD);
-                let g = e.into_mut();
-                g.header.merge(p);
-                g.held += cost;
-                g
-            }
-            Entry::Vacant(e) => {
+        let placed = shard.place(
+            key,
+            p,
+            cost,
+            now_sec + ttl,
+            self.opts.max_group_bytes,
+            || {
                 let seq = self.seq.fetch_add(1, Ordering::Relaxed);
                 tenant.order.lock().insert(seq, key);
-                add(&c.buffered_groups, 1);
-                e.insert(Group {
-                    tenant: tenant.clone(),
-                    data_type: dt,
-                    header: Header::from_packet(p),
-                    segments: Vec::with_capacity(1),
-                    bytes: 0,
-                    inflated: 0,
-                    held: cost + GROUP_OVERHEAD,
-                    packets: 0,
-                    deadline: 0,
-                    scheduled: 0,
-                    seq,
-                })
-            }
-        };
-        let new_group = group.packets == 0;
-        group.segments.push(Segment::from_packet(p));
-        group.bytes += p.points_payload.len();
-        group.inflated = group.inflated.saturating_add(inflated_len(p));
-        group.packets += 1;
-        group.deadline = now_sec + ttl;
-        let max = self.opts.max_group_bytes;
-        let (deadline, too_big) = (group.deadline, group.bytes.max(group.inflated) > max);
-        // A new group gets its wheel entry; an open one gets an earlier entry when a shorter
-        // TTL (a new config version) brings its deadline before the one it follows, as the
-        // reference re-slots a group on every packet (docs/protocol.md, "Grouping and time").
-        let reschedule = new_group || deadline < group.scheduled;
-        add(&c.buffered_packets, 1);
-        add(&c.buffered_bytes, p.points_payload.len() as u64);
-        if reschedule {
-            shard.schedule(key, deadline);
+                Group::open(tenant, dt, p, seq)
+            },
+        );
+        if !placed.new_group {
+            self.budget.release(&tenant.account, GROUP_OVERHEAD);
         }
-        if too_big {
-            if let Some(g) = shard.groups.remove(&key) {
-                self.finish(&mut shard, key, g, false);
+        tenant
+            .ledger
+            .buffered(p.points_payload.len(), placed.new_group);
+        if placed.too_big {
+            if let Some(g) = shard.take(key) {
+                drop(shard);
+                self.decide_taken(shard_lock, &mut vec![(key, g)], false);
             }
         }
         Ok(())
     }
 
-    /// A packet of a group decided recently: follow that decision. A late packet of a kept
-    /// group is validated first, so garbage is never delivered.
-    fn late(
-        &self,
-        tenant: &Arc<Tenant>,
-        dt: DataType,
-        p: &PacketRef<'_>,
-        kept: bool,
-        enabled: BuiltinMetrics,
-        now: i64,
-    ) {
-        let c = &tenant.counters;
+    /// Has a packet of a group decided `kept` (or dropped) follow that decision. A packet of a
+    /// kept group is validated first, so garbage is never delivered.
+    fn follow(&self, late: Late, kept: bool) {
+        let Late {
+            tenant,
+            data_type,
+            metrics,
+            header,
+            segment,
+            held,
+        } = late;
+        self.budget.release(&tenant.account, held);
+        let compressed = segment.bytes.len();
         let (kept, reason) = if !kept {
-            add(&c.late_dropped, 1);
-            c.dropped(Reason::Late, 1);
+            tenant.ledger.late_dropped();
             (false, Reason::Late)
-        } else if let Some((payload, points)) =
-            validated(Segment::from_packet(p), self.opts.max_decompressed_bytes)
+        } else if let Some((payload, points)) = validated(segment, self.opts.max_decompressed_bytes)
         {
-            add(&c.late_kept, 1);
-            add(&c.kept_packets, 1);
-            let bytes = payload.len();
-            let inflation = bytes.saturating_sub(p.points_payload.len());
-            self.charge(tenant, inflation);
-            self.outbox.lock().push(
-                &tenant.token,
-                dt,
-                Kept {
-                    payload: vec![payload],
-                    bytes,
-                    points,
-                    inflation,
-                },
+            tenant.ledger.late_kept();
+            self.queue_kept(
+                &tenant,
+                data_type,
+                Kept::new(vec![payload], points, compressed),
             );
             (true, Reason::Late)
         } else {
-            c.dropped(Reason::DecodeError, 1);
+            tenant.ledger.dropped(Reason::DecodeError);
             (false, Reason::DecodeError)
         };
-        self.record_decision(
-            tenant,
-            dt,
-            &Header::from_packet(p),
+        let verdict = Verdict {
+            data_type,
+            header: &header,
             kept,
-            reason.as_str(),
-            enabled,
-            now,
-        );
+            by: reason.as_str(),
+            metrics,
+        };
+        self.record_decision(&tenant, verdict);
+    }
+
+    /// Queues `kept` for `poll_kept`, charging what decompression added to it to the token
+    /// until then, so that a token keeping small, highly compressed payloads meets its share
+    /// (early decisions, then `Busy`) instead of inflating the outbox without bound.
+    fn queue_kept(&self, tenant: &Tenant, dt: DataType, kept: Kept) {
+        self.budget.charge(&tenant.account, kept.inflation);
+        self.outbox.lock().push(&tenant.token, dt, kept);
     }
 
     /// Records one decision in the token's metrics and per-pipeline tallies.
-    #[allow(clippy::too_many_arguments)]
-    fn record_decision(
-        &self,
-        tenant: &Tenant,
-        dt: DataType,
-        h: &Header,
-        kept: bool,
-        why: &str,
-        enabled: BuiltinMetrics,
-        now: i64,
-    ) {
+    fn record_decision(&self, tenant: &Tenant, v: Verdict<'_>) {
+        let now = self.clock.now();
         let sample = Sample {
-            data_type: dt,
-            source: &h.source,
-            group_key: &h.group_key,
-            time_ns: h.metric_time(now),
+            data_type: v.data_type,
+            source: &v.header.source,
+            group_key: &v.header.group_key,
+            time_ns: v.header.metric_time(now),
         };
-        let duration = if dt == DataType::Tracing {
-            h.duration_ns()
+        let duration = if v.data_type == DataType::Tracing {
+            v.header.duration_ns()
         } else {
             None
         };
@@ -636,86 +599,94 @@ impl Processor {
         let tag = if self.opts.compat.is_reference() {
             ""
         } else {
-            why
+            v.by
         };
         let mut m = tenant.metrics.lock();
-        m.builtin.on_decision(&sample, kept, tag, duration, enabled);
-        let t: &mut Tally = m.by_pipeline.entry((dt, why.to_string())).or_default();
-        if kept {
-            t.kept += 1;
-        } else {
-            t.dropped += 1;
+        m.builtin
+            .on_decision(&sample, v.kept, tag, duration, v.metrics);
+        let tallies = &mut m.by_pipeline[v.data_type.index()];
+        match tallies.get_mut(v.by) {
+            Some(t) => t.count(v.kept),
+            None => tallies.entry(v.by.into()).or_default().count(v.kept),
         }
     }
 
-    /// Decides a group removed from `shard` (whose lock the caller holds) and accounts for it.
-    fn finish(&self, shard: &mut Shard, key: u64, g: Group, early: bool) {
-        let now = self.clock.now();
-        let tenant = g.tenant.clone();
-        let c = &tenant.counters;
-        self.release(&tenant, g.held);
-        tenant.order.lock().remove(&g.seq);
-        sub(&c.buffered_groups, 1);
-        sub(&c.buffered_packets, g.packets);
-        sub(&c.buffered_bytes, g.bytes as u64);
-        let config = tenant.config();
-        let section = config.as_ref().and_then(|c| c.section(g.data_type));
-        // A group key without a dimension has no pipelines: nothing matches (docs/protocol.md,
-        // "Decision").
-        let dimension = section.map(|s| {
-            s.dimension_for(g.data_type, &g.header.group_key)
-                .unwrap_or(&NO_DIMENSION)
-        });
-        let pipelines = dimension.map(|d| d.pipelines.as_slice());
-        let enabled = section.map_or(BuiltinMetrics::all_of(g.data_type), |s| s.builtin_metrics);
+    /// Decides groups `taken` out of `shard` (whose lock the caller does not hold), then
+    /// settles them in it: their decisions are remembered for late data, and the packets that
+    /// arrived while they were decided follow them. Empties `taken`.
+    fn decide_taken(&self, shard: &Mutex<Shard>, taken: &mut Vec<(u64, Group)>, early: bool) {
+        if taken.is_empty() {
+            return;
+        }
+        let decided: Vec<(u64, bool)> = taken
+            .drain(..)
+            .map(|(key, g)| (key, self.decide_group(g, early)))
+            .collect();
+        if !self.opts.remembers_decisions() {
+            return;
+        }
+        let expires = secs(self.clock.now()) + self.opts.decision_cache_ttl.as_secs().max(1);
+        let mut waited = Vec::new();
+        shard.lock().settle(&decided, expires, &mut waited);
+        for (late, kept) in waited {
+            self.follow(late, kept);
+        }
+    }
+
+    /// Decides a group taken out of its shard (no lock held) and accounts for it; whether it
+    /// was kept.
+    fn decide_group(&self, g: Group, early: bool) -> bool {
+        let Group {
+            tenant,
+            data_type: dt,
+            header,
+            segments,
+            bytes,
+            held,
+            packets,
+            seq,
+            ..
+        } = g;
+        self.budget.release(&tenant.account, held);
+        tenant.order.lock().remove(&seq);
+        let plan = tenant.plan();
+        let rules = plan.as_deref().and_then(|p| p.rules(dt, &header.group_key));
+        let metrics = plan
+            .as_deref()
+            .and_then(|p| p.admission(dt))
+            .unwrap_or_else(|| Admission::unconfigured(dt))
+            .metrics;
         let cap = self.opts.max_decompressed_bytes;
         let caps = Caps {
             segment: cap,
             group: self.opts.max_group_bytes.saturating_add(cap),
         };
-        let hash = g.header.group_id_hash;
-        let mut observed = tenant.observed[g.data_type.index()].lock();
-        // The observed keys stay locked only while a sampled group records into them.
-        let d = if observed.wants(g.seq) {
-            observed.group();
-            decide(g.segments, hash, dimension, caps, Some(&mut *observed))
-        } else {
-            drop(observed);
-            decide(g.segments, hash, dimension, caps, None)
+        let hash = header.group_id_hash;
+        let d = {
+            // The observed keys stay locked only while a sampled group records into them.
+            let mut observed = tenant.observed[dt.index()].lock();
+            if observed.wants(seq) {
+                observed.group();
+                decide(segments, hash, rules, caps, Some(&mut *observed))
+            } else {
+                drop(observed);
+                decide(segments, hash, rules, caps, None)
+            }
         };
-
-        let (reason, name) = provenance(d.why, early, pipelines);
-        if early {
-            add(&c.early_decisions, 1);
-        }
+        let (fate, by) = provenance(&d, early, rules);
+        tenant.ledger.decided(packets, bytes, fate, early);
         if d.kept {
-            add(&c.kept_groups, 1);
-            add(&c.kept_packets, g.packets);
-            let bytes: usize = d.payload.iter().map(|b| b.len()).sum();
-            let inflation = bytes.saturating_sub(g.bytes);
-            self.charge(&tenant, inflation);
-            self.outbox.lock().push(
-                &tenant.token,
-                g.data_type,
-                Kept {
-                    payload: d.payload,
-                    bytes,
-                    points: d.points,
-                    inflation,
-                },
-            );
-        } else {
-            add(&c.dropped_groups, 1);
-            c.dropped(reason, g.packets);
+            self.queue_kept(&tenant, dt, Kept::new(d.payload, d.points, bytes));
         }
-        if self.opts.late_data == LateData::Remember {
-            shard.decided.insert(
-                key,
-                d.kept,
-                secs(now) + self.opts.decision_cache_ttl.as_secs().max(1),
-            );
-        }
-        self.record_decision(&tenant, g.data_type, &g.header, d.kept, &name, enabled, now);
+        let verdict = Verdict {
+            data_type: dt,
+            header: &header,
+            kept: d.kept,
+            by,
+            metrics,
+        };
+        self.record_decision(&tenant, verdict);
+        d.kept
     }
 
     /// Decides every group whose TTL elapsed, forgets expired decisions, and drops pending
@@ -723,35 +694,20 @@ impl Processor {
     fn advance(&self) {
         let now = self.clock.now();
         let now_sec = secs(now);
-        let mut expired = Vec::new();
-        let mut decide_in = |shard: &mut Shard| {
-            shard.decided.expire(now_sec);
-            shard.take_expired(now_sec, &mut expired);
-            for (key, g) in expired.drain(..) {
-                self.finish(shard, key, g, false);
-            }
-        };
-        // Concurrent polls share the work: a shard another poll is deciding in is skipped
-        // and visited last, by which time that poll has usually emptied it.
-        let mut busy = Vec::new();
+        // Concurrent polls share the work: each takes the due groups of a shard under its
+        // lock, and decides them after releasing it.
+        let mut taken = Vec::new();
         for shard in self.shards.iter() {
-            match shard.try_lock() {
-                Some(mut shard) => decide_in(&mut shard),
-                None => busy.push(shard),
-            }
-        }
-        for shard in busy {
-            decide_in(&mut shard.lock());
+            shard.lock().take_due(now_sec, &mut taken);
+            self.decide_taken(shard, &mut taken, false);
         }
         let age = i64::try_from(self.opts.pending_max_age.as_nanos()).unwrap_or(i64::MAX);
         let gone = self.pending.lock().expire(now.saturating_sub(age));
         for e in gone {
-            self.held.fetch_sub(e.bytes, Ordering::Relaxed);
-            let tenant = self.tenant(&e.token);
-            let c = &tenant.counters;
-            sub(&c.pending_packets, e.packets);
-            sub(&c.pending_bytes, e.bytes as u64);
-            c.dropped(Reason::PendingExpired, e.packets);
+            self.budget.release_pending(e.bytes);
+            self.tenant(&e.token)
+                .ledger
+                .pending_expired(e.packets, e.bytes);
         }
     }
 
@@ -769,7 +725,7 @@ impl Processor {
             )
         };
         for (token, inflation) in charged {
-            self.release(&self.tenant(&token), inflation);
+            self.budget.release(&self.tenant(&token).account, inflation);
         }
         deliveries
     }
@@ -793,18 +749,12 @@ impl Processor {
         out.sort_by(|a, b| a.token.cmp(&b.token));
         if let Some(token) = &self.opts.default_token {
             let mut rt = self.runtime.lock();
-            // Per-token ingest counts live in atomics (no lock on the ingest path) until now.
+            // Per-token ingest counts live in the ledgers (no lock on the ingest path) until now.
             for t in &tenants {
-                let c = &t.counters;
-                let take = |a: &AtomicU64| a.swap(0, Ordering::Relaxed);
-                let (bytes, packets, points) = (
-                    take(&c.runtime_body_bytes),
-                    take(&c.runtime_packets),
-                    take(&c.runtime_points),
-                );
-                if packets > 0 {
-                    rt.add_body_bytes(INGEST_API, &t.token, bytes);
-                    rt.add_packets(&t.token, packets, points);
+                let counts = t.ledger.take_runtime();
+                if counts.packets > 0 {
+                    rt.add_body_bytes(INGEST_API, &t.token, counts.body_bytes);
+                    rt.add_packets(&t.token, counts.packets, counts.points);
                 }
             }
             if let Some((body, points)) = rt.drain(now) {
@@ -831,12 +781,10 @@ impl Processor {
     /// `poll_kept` returns the kept data and the next `poll_metrics` every open window.
     /// Pending packets stay pending.
     pub fn flush(&self) {
+        let mut taken = Vec::new();
         for shard in self.shards.iter() {
-            let mut shard = shard.lock();
-            let groups: Vec<(u64, Group)> = shard.groups.drain().collect();
-            for (key, g) in groups {
-                self.finish(&mut shard, key, g, false);
-            }
+            shard.lock().take_all(&mut taken);
+            self.decide_taken(shard, &mut taken, false);
         }
         self.drain_metrics.store(true, Ordering::Release);
     }
@@ -851,6 +799,23 @@ impl Processor {
     /// `ts_stats_json` returns).
     pub fn stats(&self) -> Stats {
         let tenants: Vec<Arc<Tenant>> = self.tenants.read().values().cloned().collect();
-        stats::render(&tenants, self.held.load(Ordering::Relaxed), &self.opts)
+        stats::render(&tenants, self.budget.held(), &self.opts)
+    }
+}
+
+impl Drop for Processor {
+    /// Nothing is in flight once a processor is dropped: in a debug build, asserts that every
+    /// token's ledger balances (`Ledger::conserved`).
+    fn drop(&mut self) {
+        if cfg!(debug_assertions) && !std::thread::panicking() {
+            for t in self.tenants.get_mut().values() {
+                assert!(
+                    t.ledger.conserved(),
+                    "conservation broken for token {}: {:#?}",
+                    t.token,
+                    t.ledger.counters()
+                );
+            }
+        }
     }
 }

@@ -152,6 +152,12 @@ fn string<'v>(name: &str, v: &'v Value) -> Result<&'v str, OptionsError> {
 }
 
 impl Options {
+    /// Whether late packets follow remembered decisions: `late_data: "remember"` with a
+    /// decision cache (otherwise a late packet opens a new group).
+    pub(crate) fn remembers_decisions(&self) -> bool {
+        self.late_data == LateData::Remember && self.decision_cache_size > 0
+    }
+
     /// The option names [`Options::from_json`] accepts.
     pub const NAMES: [&'static str; 18] = [
         "clock",

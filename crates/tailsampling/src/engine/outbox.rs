@@ -68,6 +68,19 @@ pub(crate) struct Kept {
     pub(crate) inflation: usize,
 }
 
+impl Kept {
+    /// The kept `payload` of `points` points, decompressed from `compressed` bytes.
+    pub(crate) fn new(payload: Vec<Box<[u8]>>, points: u64, compressed: usize) -> Self {
+        let bytes = payload.iter().map(|b| b.len()).sum();
+        Kept {
+            payload,
+            bytes,
+            points,
+            inflation: usize::saturating_sub(bytes, compressed),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     queues: BTreeMap<(Arc<str>, DataType), Vec<Kept>>,

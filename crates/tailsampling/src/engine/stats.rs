@@ -1,7 +1,7 @@
 //! Engine statistics ([`Stats`]): per token and in total, the five places an accepted packet
 //! can be (pending, buffered, kept, dropped by reason), so that at any quiescent moment
 //! `accepted == pending.packets + buffered.packets + kept.packets + dropped.packets`
-//! ([`Counters::conserved`]). The JSON of `ts_stats_json`, Python's `stats()` and Go's
+//! ([`Counters::conserved`]); the tokens' ledgers (`ledger.rs`) keep them. The JSON of `ts_stats_json`, Python's `stats()` and Go's
 //! `Stats` is the serialization of these types (bindings/go/stats.go and the Python stubs
 //! mirror them; their tests check they cover every field):
 //!
@@ -25,13 +25,12 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::options::Options;
-use super::tenant::{get, Counters as Atomics, Reason, Tenant};
+use super::tenant::Tenant;
 use crate::config::Diagnostic;
 use crate::schema::Drift;
 use crate::wire::DataType;
@@ -95,44 +94,6 @@ impl Counters {
                 + self.buffered.packets
                 + self.kept.packets
                 + self.dropped.packets
-    }
-
-    fn of(c: &Atomics) -> Self {
-        Counters {
-            accepted: get(&c.accepted),
-            refused_busy: get(&c.busy),
-            pending: Bytes {
-                packets: get(&c.pending_packets),
-                bytes: get(&c.pending_bytes),
-            },
-            buffered: Buffered {
-                groups: get(&c.buffered_groups),
-                packets: get(&c.buffered_packets),
-                bytes: get(&c.buffered_bytes),
-            },
-            kept: Groups {
-                groups: get(&c.kept_groups),
-                packets: get(&c.kept_packets),
-            },
-            dropped: Dropped {
-                groups: get(&c.dropped_groups),
-                packets: get(&c.dropped_packets),
-                by_reason: Reason::ALL
-                    .iter()
-                    .map(|r| (r.as_str(), get(&c.dropped_by[*r as usize])))
-                    .collect(),
-            },
-            early_decisions: get(&c.early_decisions),
-            late: KeptDropped {
-                kept: get(&c.late_kept),
-                dropped: get(&c.late_dropped),
-            },
-            configs: Configs {
-                applied: get(&c.configs_applied),
-                ignored: get(&c.configs_ignored),
-                rejected: get(&c.configs_rejected),
-            },
-        }
     }
 
     fn add(&mut self, o: &Counters) {
@@ -263,21 +224,29 @@ pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> St
         ..Stats::default()
     };
     for t in tenants {
-        let counters = Counters::of(&t.counters);
+        let counters = t.ledger.counters();
         stats.total.add(&counters);
         let mut decisions: BTreeMap<String, BTreeMap<String, KeptDropped>> = BTreeMap::new();
-        for ((dt, name), tally) in &t.metrics.lock().by_pipeline {
-            decisions.entry(dt.as_str().to_owned()).or_default().insert(
-                name.clone(),
-                KeptDropped {
-                    kept: tally.kept,
-                    dropped: tally.dropped,
-                },
-            );
+        let metrics = t.metrics.lock();
+        for (dt, tallies) in DataType::ALL.iter().zip(&metrics.by_pipeline) {
+            if tallies.is_empty() {
+                continue;
+            }
+            let by_name = decisions.entry(dt.as_str().to_owned()).or_default();
+            for (name, tally) in tallies {
+                by_name.insert(
+                    name.to_string(),
+                    KeptDropped {
+                        kept: tally.kept,
+                        dropped: tally.dropped,
+                    },
+                );
+            }
         }
+        drop(metrics);
         let installed = t.config.read();
         let config = installed.as_ref().map(|i| ConfigInForce {
-            version: i.config.version,
+            version: i.plan.config().version,
             changed_at_unix_nano: i.changed_at_ns,
             warnings: i.warnings.clone(),
         });
@@ -289,7 +258,7 @@ pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> St
                 DataType::ALL
                     .iter()
                     .filter_map(|dt| {
-                        let section = i.config.section(*dt)?;
+                        let section = i.plan.config().section(*dt)?;
                         Some((
                             dt.as_str().to_owned(),
                             t.observed[dt.index()].lock().drift(section),
@@ -305,7 +274,7 @@ pub(super) fn render(tenants: &[Arc<Tenant>], held: usize, opts: &Options) -> St
                 decisions,
                 config,
                 drift,
-                held_bytes: t.held.load(Ordering::Relaxed) as u64,
+                held_bytes: t.account.held() as u64,
             },
         );
     }

@@ -1,113 +1,20 @@
-//! Per-token state: the token's config, its share of the memory budget, its groups in age
-//! order (for early decisions), its counters, its built-in metrics and the fields observed in
-//! its data.
+//! Per-token state: the token's config (and its decision plan), its account against the memory
+//! budget, its groups in age order (for early decisions), its ledger, its built-in metrics and
+//! the fields observed in its data.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::config::{Config, Diagnostic};
+use super::budget::Account;
+use super::ledger::Ledger;
+use super::pending::{Pending, PendingPacket};
+use super::plan::Plan;
+use crate::config::Diagnostic;
 use crate::metrics::Builtin;
 use crate::schema::Observed;
 use crate::wire::DataType;
-
-/// Why packets were dropped; each is counted separately (conservation, docs/architecture.md,
-/// "Engine semantics").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Reason {
-    /// A matched pipeline dropped the group (drop action or not sampled).
-    Pipeline = 0,
-    /// No pipeline matched.
-    NoMatch,
-    /// No config for the group's data type at decision time.
-    NoConfig,
-    /// A payload failed to decode or decompress.
-    DecodeError,
-    /// Decided early to stay within the token's memory share, and dropped.
-    Early,
-    /// A late packet of a group already dropped.
-    Late,
-    /// Waited in the pending cache longer than `pending_max_age`.
-    PendingExpired,
-    /// Under `compat: "reference"`, its data type's `data_ttl` is negative or under 1 s,
-    /// which the reference accepts and then drops every packet for.
-    InvalidTtl,
-}
-
-impl Reason {
-    pub(crate) const ALL: [Reason; 8] = [
-        Reason::Pipeline,
-        Reason::NoMatch,
-        Reason::NoConfig,
-        Reason::DecodeError,
-        Reason::Early,
-        Reason::Late,
-        Reason::PendingExpired,
-        Reason::InvalidTtl,
-    ];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Reason::Pipeline => "pipeline",
-            Reason::NoMatch => "no_match",
-            Reason::NoConfig => "no_config",
-            Reason::DecodeError => "decode_error",
-            Reason::Early => "early",
-            Reason::Late => "late",
-            Reason::PendingExpired => "pending_expired",
-            Reason::InvalidTtl => "invalid_ttl",
-        }
-    }
-}
-
-/// Monotonic and gauge counters of one token, in packets unless named otherwise.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub(crate) accepted: AtomicU64,
-    pub(crate) pending_packets: AtomicU64,
-    pub(crate) pending_bytes: AtomicU64,
-    pub(crate) buffered_groups: AtomicU64,
-    pub(crate) buffered_packets: AtomicU64,
-    pub(crate) buffered_bytes: AtomicU64,
-    pub(crate) kept_groups: AtomicU64,
-    pub(crate) kept_packets: AtomicU64,
-    pub(crate) dropped_groups: AtomicU64,
-    pub(crate) dropped_packets: AtomicU64,
-    pub(crate) dropped_by: [AtomicU64; Reason::ALL.len()],
-    pub(crate) early_decisions: AtomicU64,
-    pub(crate) late_kept: AtomicU64,
-    pub(crate) late_dropped: AtomicU64,
-    pub(crate) busy: AtomicU64,
-    pub(crate) configs_applied: AtomicU64,
-    pub(crate) configs_ignored: AtomicU64,
-    pub(crate) configs_rejected: AtomicU64,
-    /// Runtime counters (`dataway_aggregate`) since the last report: body bytes, packets,
-    /// points of accepted packets.
-    pub(crate) runtime_body_bytes: AtomicU64,
-    pub(crate) runtime_packets: AtomicU64,
-    pub(crate) runtime_points: AtomicU64,
-}
-
-pub(crate) fn add(c: &AtomicU64, n: u64) {
-    c.fetch_add(n, Ordering::Relaxed);
-}
-
-pub(crate) fn sub(c: &AtomicU64, n: u64) {
-    c.fetch_sub(n, Ordering::Relaxed);
-}
-
-pub(crate) fn get(c: &AtomicU64) -> u64 {
-    c.load(Ordering::Relaxed)
-}
-
-impl Counters {
-    pub(crate) fn dropped(&self, reason: Reason, packets: u64) {
-        add(&self.dropped_packets, packets);
-        add(&self.dropped_by[reason as usize], packets);
-    }
-}
 
 /// Decisions per deciding pipeline (or reason), for stats and reports.
 #[derive(Debug, Default, Clone, Copy)]
@@ -116,10 +23,22 @@ pub(crate) struct Tally {
     pub(crate) dropped: u64,
 }
 
+impl Tally {
+    /// Counts one decision.
+    pub(crate) fn count(&mut self, kept: bool) {
+        if kept {
+            self.kept += 1;
+        } else {
+            self.dropped += 1;
+        }
+    }
+}
+
 /// The token's metric state, under one lock.
 pub(crate) struct TenantMetrics {
     pub(crate) builtin: Builtin,
-    pub(crate) by_pipeline: HashMap<(DataType, String), Tally>,
+    /// Per data type (by index), decisions by deciding pipeline or provenance.
+    pub(crate) by_pipeline: [HashMap<Box<str>, Tally>; 3],
 }
 
 impl std::fmt::Debug for TenantMetrics {
@@ -130,10 +49,10 @@ impl std::fmt::Debug for TenantMetrics {
     }
 }
 
-/// The current config of a token and when it last changed.
+/// The current config of a token (with its decision plan) and when it last changed.
 #[derive(Debug)]
 pub(crate) struct Installed {
-    pub(crate) config: Arc<Config>,
+    pub(crate) plan: Arc<Plan>,
     pub(crate) changed_at_ns: i64,
     /// The warnings of the config when it was applied.
     pub(crate) warnings: Vec<Diagnostic>,
@@ -143,11 +62,12 @@ pub(crate) struct Installed {
 pub(crate) struct Tenant {
     pub(crate) token: Arc<str>,
     pub(crate) config: RwLock<Option<Installed>>,
-    /// Bytes this token's buffered groups hold against the budget.
-    pub(crate) held: AtomicUsize,
+    /// What this token holds against the memory budget.
+    pub(crate) account: Account,
     /// Buffered groups by creation sequence: the oldest is decided first when over budget.
     pub(crate) order: Mutex<BTreeMap<u64, u64>>,
-    pub(crate) counters: Counters,
+    /// Where the token's accepted packets are: every counter of its statistics.
+    pub(crate) ledger: Ledger,
     pub(crate) metrics: Mutex<TenantMetrics>,
     /// Keys and types seen in decided groups, per data type (live drift).
     pub(crate) observed: [Mutex<Observed>; 3],
@@ -158,19 +78,58 @@ impl Tenant {
         Tenant {
             token,
             config: RwLock::new(None),
-            held: AtomicUsize::new(0),
+            account: Account::default(),
             order: Mutex::new(BTreeMap::new()),
-            counters: Counters::default(),
+            ledger: Ledger::default(),
             observed: Default::default(),
             metrics: Mutex::new(TenantMetrics {
                 builtin: Builtin::new(metrics_window),
-                by_pipeline: HashMap::new(),
+                by_pipeline: Default::default(),
             }),
         }
     }
 
-    /// The config in force now, if any.
-    pub(crate) fn config(&self) -> Option<Arc<Config>> {
-        self.config.read().as_ref().map(|i| i.config.clone())
+    /// Whether the config in force has top-level `version`.
+    pub(crate) fn runs_version(&self, version: i64) -> bool {
+        self.config
+            .read()
+            .as_ref()
+            .is_some_and(|i| i.plan.config().version == version)
+    }
+
+    /// Installs the config of `plan` at `now` with its `warnings`, unless it has the version
+    /// of the config in force (`None`: ignored). Takes from `pending` (whose lock the caller
+    /// holds: it comes before `config` in the lock order) the token's packets of the data
+    /// types the config covers, oldest first, for the caller to drain.
+    pub(crate) fn install(
+        &self,
+        pending: &mut Pending,
+        plan: Plan,
+        now: i64,
+        warnings: &[Diagnostic],
+    ) -> Option<Vec<PendingPacket>> {
+        let mut installed = self.config.write();
+        let version = plan.config().version;
+        if installed
+            .as_ref()
+            .is_some_and(|i| i.plan.config().version == version)
+        {
+            return None;
+        }
+        let mut drained = Vec::new();
+        for dt in DataType::ALL.into_iter().filter(|dt| plan.covers(*dt)) {
+            drained.extend(pending.take(&self.token, dt));
+        }
+        *installed = Some(Installed {
+            plan: Arc::new(plan),
+            changed_at_ns: now,
+            warnings: warnings.to_vec(),
+        });
+        Some(drained)
+    }
+
+    /// The plan of the config in force now, if any.
+    pub(crate) fn plan(&self) -> Option<Arc<Plan>> {
+        self.config.read().as_ref().map(|i| i.plan.clone())
     }
 }
