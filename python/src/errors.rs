@@ -7,7 +7,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use pyo3::PyTypeInfo;
-use tailsampling::wire::{ErrorKind, WireError};
+use tailsampling::wire::WireError;
 
 /// The outcome of an operation. ``ingest`` returns ``OK`` (HTTP 200) or ``PENDING`` (HTTP 412:
 /// no config yet for this token and data type; push one with ``set_config``). The other
@@ -244,12 +244,7 @@ pub fn to_py_err(e: tailsampling::Error) -> PyErr {
 
 /// A wire error as the exception of the status the engine would answer with.
 pub fn wire_err(e: WireError) -> PyErr {
-    let status = match e.kind() {
-        ErrorKind::Malformed => tailsampling::Status::DecodeError,
-        ErrorKind::UnsupportedCompression => tailsampling::Status::Unsupported,
-        ErrorKind::TooLarge => tailsampling::Status::TooLarge,
-    };
-    to_py_err(tailsampling::Error::new(status, e.to_string()))
+    to_py_err(e.into())
 }
 
 /// An `InvalidArgument` error with `message`.

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::wire::{ErrorKind, WireError};
+
 /// The outcome kind of an operation. `Ok` and `Pending` are successes; every other value is
 /// carried by an [`Error`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -129,3 +131,17 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl From<WireError> for Error {
+    /// A wire error as the status the engine answers it with: a malformed encoding is
+    /// `DecodeError`, an unknown payload compression `Unsupported`, a payload that decompresses
+    /// past the limit `TooLarge`; the message is the wire error's (field and byte offset).
+    fn from(e: WireError) -> Self {
+        let status = match e.kind() {
+            ErrorKind::Malformed => Status::DecodeError,
+            ErrorKind::UnsupportedCompression => Status::Unsupported,
+            ErrorKind::TooLarge => Status::TooLarge,
+        };
+        Error::new(status, e.to_string())
+    }
+}
