@@ -23,10 +23,10 @@ impl<'a> Walk<'a> for BatchWalk {
 
     fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<&'a str, S::Error> {
         let mut collector_id = "";
-        while let Some(number) = src.field()? {
-            match number {
+        while let Some(tag) = src.field()? {
+            match tag.number {
                 1 => collector_id = src.str()?,
-                _ => src.skip()?,
+                _ => src.skip(tag)?,
             }
         }
         Ok(collector_id)

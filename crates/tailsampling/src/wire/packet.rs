@@ -67,10 +67,10 @@ macro_rules! data_packet {
             #[inline]
             fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<PacketRef<'a>, S::Error> {
                 let mut p = PacketRef::default();
-                while let Some(number) = src.field()? {
-                    match number {
+                while let Some(tag) = src.field()? {
+                    match tag.number {
                         $($number => p.$name = PacketField::read(src)?,)*
-                        _ => src.skip()?,
+                        _ => src.skip(tag)?,
                     }
                 }
                 Ok(p)

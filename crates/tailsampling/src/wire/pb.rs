@@ -77,33 +77,73 @@ impl std::fmt::Debug for Schema {
     }
 }
 
-/// Decodes the varint at the start of `bytes`: its value and its length in bytes. The one
-/// varint decoder of the wire format.
+/// Decodes the varint at the start of `bytes`: its value and its length in bytes, or length 0
+/// when `bytes` do not start with a valid varint ([`varint_problem`] says why). The one varint
+/// decoder of the wire format. (A pair, not a `Result`: it comes back in two registers.)
 #[inline(always)]
-fn varint(bytes: &[u8]) -> Result<(u64, usize), Problem> {
+fn varint(bytes: &[u8]) -> (u64, usize) {
     // Tags and short lengths are one byte: the common case.
     match bytes.first() {
-        Some(&byte) if byte < 0x80 => Ok((u64::from(byte), 1)),
+        Some(&byte) if byte < 0x80 => (u64::from(byte), 1),
         _ => long_varint(bytes),
     }
 }
 
-fn long_varint(bytes: &[u8]) -> Result<(u64, usize), Problem> {
+fn long_varint(bytes: &[u8]) -> (u64, usize) {
     let mut value = 0u64;
     for (i, &byte) in bytes.iter().take(10).enumerate() {
         value |= u64::from(byte & 0x7f) << (7 * i);
         if byte < 0x80 {
             if i == 9 && byte > 1 {
-                return Err(Problem::VarintOverflow);
+                break;
             }
-            return Ok((value, i + 1));
+            return (value, i + 1);
         }
     }
-    Err(if bytes.len() >= 10 {
+    (0, 0)
+}
+
+/// Why [`varint`] refused `bytes`.
+#[cold]
+fn varint_problem(bytes: &[u8]) -> Problem {
+    if bytes.iter().take(10).any(|&byte| byte < 0x80) {
+        // Only a tenth byte over 1 ends a varint that is refused.
+        Problem::VarintOverflow
+    } else if bytes.len() >= 10 {
         Problem::VarintTooLong
     } else {
         Problem::VarintTruncated
-    })
+    }
+}
+
+/// The tag at the start of `bytes` (a key that is not one valid byte, or not a one-byte key):
+/// `(field number, wire type, length of the key)`, checked against `schema`.
+fn long_tag(bytes: &[u8], schema: &Schema) -> Result<(u32, u8, usize), (Option<u32>, Problem)> {
+    let (key, len) = varint(bytes);
+    if len == 0 {
+        return Err((None, varint_problem(bytes)));
+    }
+    let number = u32::try_from(key)
+        .ok()
+        .map(|key| key >> 3)
+        .filter(|&number| number != 0)
+        .ok_or((None, Problem::InvalidKey(key)))?;
+    let wire_type = (key & 7) as u8;
+    match wire_type {
+        0 | 1 | 2 | 5 => {}
+        3 | 4 => return Err((None, Problem::Group(wire_type))),
+        _ => return Err((None, Problem::InvalidWireType(wire_type))),
+    }
+    if let Some((_, expected)) = schema.field(number) {
+        if expected as u8 != wire_type {
+            let problem = Problem::WrongWireType {
+                found: wire_type,
+                expected: expected as u8,
+            };
+            return Err((Some(number), problem));
+        }
+    }
+    Ok((number, wire_type, len))
 }
 
 /// A position in one encoded message: the bytes left and where they are in the buffer being
@@ -149,38 +189,35 @@ impl<'a> Cursor<'a> {
                 return Ok((u32::from(key >> 3), key & 7));
             }
         }
-        self.long_tag(schema)
-    }
-
-    fn long_tag(&mut self, schema: &Schema) -> Result<(u32, u8), (Option<u32>, Problem)> {
-        let (key, len) = varint(self.rest).map_err(|problem| (None, problem))?;
-        let number = u32::try_from(key)
-            .ok()
-            .map(|key| key >> 3)
-            .filter(|&number| number != 0)
-            .ok_or((None, Problem::InvalidKey(key)))?;
-        let wire_type = (key & 7) as u8;
-        match wire_type {
-            0 | 1 | 2 | 5 => {}
-            3 | 4 => return Err((None, Problem::Group(wire_type))),
-            _ => return Err((None, Problem::InvalidWireType(wire_type))),
-        }
-        if let Some((_, expected)) = schema.field(number) {
-            if expected as u8 != wire_type {
-                let problem = Problem::WrongWireType {
-                    found: wire_type,
-                    expected: expected as u8,
-                };
-                return Err((Some(number), problem));
+        // Two-byte keys (field numbers 16 to 2047, as DataPacket's hints) under the same checks.
+        if let [b0 @ 0x80..=0xff, b1 @ 0..=0x7f, ref tail @ ..] = *self.rest {
+            let key = u32::from(b0 & 0x7f) | u32::from(b1) << 7;
+            let (number, wire_type) = (key >> 3, (key & 7) as u8);
+            if Schema::tag_ok(schema.fields, number as usize, usize::from(wire_type)) {
+                self.rest = tail;
+                return Ok((number, wire_type));
             }
         }
+        // By value, not `&mut self`: the cursor stays in registers in the loops that inline
+        // `tag`.
+        let (number, wire_type, len) = long_tag(self.rest, schema)?;
         self.advance(len);
         Ok((number, wire_type))
     }
 
     #[inline(always)]
     fn varint(&mut self) -> Result<u64, Problem> {
-        let (value, len) = varint(self.rest)?;
+        // [`varint`]'s one-byte case, spelled so the tail needs no second bounds check.
+        if let Some((&byte, tail)) = self.rest.split_first() {
+            if byte < 0x80 {
+                self.rest = tail;
+                return Ok(u64::from(byte));
+            }
+        }
+        let (value, len) = long_varint(self.rest);
+        if len == 0 {
+            return Err(varint_problem(self.rest));
+        }
         self.advance(len);
         Ok(value)
     }
@@ -239,8 +276,8 @@ pub(crate) trait Source<'a>: Clone {
 
     /// The position of the next field.
     fn cursor(&self) -> Cursor<'a>;
-    /// The next field's number (its tag checked), or `None` at the end of the message.
-    fn field(&mut self) -> Result<Option<u32>, Self::Error>;
+    /// The next field's tag (checked), or `None` at the end of the message.
+    fn field(&mut self) -> Result<Option<Tag>, Self::Error>;
     /// The current field's value, a varint.
     fn varint(&mut self) -> Result<u64, Self::Error>;
     /// The current field's value, a fixed 64-bit little-endian number.
@@ -249,8 +286,8 @@ pub(crate) trait Source<'a>: Clone {
     fn bytes(&mut self) -> Result<&'a [u8], Self::Error>;
     /// The current field's value, a UTF-8 string.
     fn str(&mut self) -> Result<&'a str, Self::Error>;
-    /// Skips the current field's value, whatever its wire type.
-    fn skip(&mut self) -> Result<(), Self::Error>;
+    /// Skips the value of the current field, whose tag is `tag`.
+    fn skip(&mut self, tag: Tag) -> Result<(), Self::Error>;
     /// The current field's value, a message of `schema`, read by `walk` on a source of the
     /// same kind (offsets stay absolute).
     fn message<W: Walk<'a>>(
@@ -258,6 +295,14 @@ pub(crate) trait Source<'a>: Clone {
         schema: &'static Schema,
         walk: &mut W,
     ) -> Result<W::Output, Self::Error>;
+}
+
+/// A field's tag, as [`Source::field`] read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tag {
+    /// The field number.
+    pub(crate) number: u32,
+    wire_type: u8,
 }
 
 /// The decoding of one message (or of a step through one): written once, run on either
@@ -279,13 +324,29 @@ pub(crate) fn decode<'a, W: Walk<'a>>(
     schema: &'static Schema,
     walk: &mut W,
 ) -> Result<W::Output, WireError> {
+    decode_then(cursor, schema, walk, |_, decoded| decoded)
+}
+
+/// [`decode`], whose result `then` turns into the caller's, in each path apart: the fast
+/// path's value goes straight into the caller's shape rather than through a result shared
+/// with the checked path (a copy that costs a store-forwarding stall per decode).
+#[inline(always)]
+pub(crate) fn decode_then<'a, W: Walk<'a>, R>(
+    cursor: &mut Cursor<'a>,
+    schema: &'static Schema,
+    walk: &mut W,
+    then: impl FnOnce(&mut Cursor<'a>, Result<W::Output, WireError>) -> R,
+) -> R {
     let mut src = Quick::new(*cursor, schema);
     match walk.walk(&mut src) {
         Ok(out) => {
             *cursor = src.cur;
-            Ok(out)
+            then(cursor, Ok(out))
         }
-        Err(Fallback) => checked(cursor, schema, walk),
+        Err(Fallback) => {
+            let checked = checked(cursor, schema, walk);
+            then(cursor, checked)
+        }
     }
 }
 
@@ -311,19 +372,13 @@ pub(crate) struct Fallback;
 pub(crate) struct Quick<'a> {
     cur: Cursor<'a>,
     schema: &'static Schema,
-    /// The wire type of the current field.
-    wire_type: u8,
 }
 
 impl<'a> Quick<'a> {
     /// A fast source over the message of `schema` at `cur`.
     #[inline(always)]
     pub(crate) fn new(cur: Cursor<'a>, schema: &'static Schema) -> Self {
-        Quick {
-            cur,
-            schema,
-            wire_type: 0,
-        }
+        Quick { cur, schema }
     }
 }
 
@@ -337,13 +392,12 @@ impl<'a> Source<'a> for Quick<'a> {
     }
 
     #[inline(always)]
-    fn field(&mut self) -> Result<Option<u32>, Fallback> {
+    fn field(&mut self) -> Result<Option<Tag>, Fallback> {
         if self.cur.rest.is_empty() {
             return Ok(None);
         }
         let (number, wire_type) = self.cur.tag(self.schema).map_err(|_| Fallback)?;
-        self.wire_type = wire_type;
-        Ok(Some(number))
+        Ok(Some(Tag { number, wire_type }))
     }
 
     #[inline(always)]
@@ -370,8 +424,8 @@ impl<'a> Source<'a> for Quick<'a> {
     }
 
     #[inline(always)]
-    fn skip(&mut self) -> Result<(), Fallback> {
-        self.cur.skip(self.wire_type).map_err(|_| Fallback)
+    fn skip(&mut self, tag: Tag) -> Result<(), Fallback> {
+        self.cur.skip(tag.wire_type).map_err(|_| Fallback)
     }
 
     #[inline(always)]
@@ -395,9 +449,8 @@ impl<'a> Source<'a> for Quick<'a> {
 pub(crate) struct Checked<'a> {
     cur: Cursor<'a>,
     schema: &'static Schema,
-    /// The number and wire type of the current field.
+    /// The number of the current field.
     number: u32,
-    wire_type: u8,
 }
 
 impl<'a> Checked<'a> {
@@ -407,7 +460,6 @@ impl<'a> Checked<'a> {
             cur,
             schema,
             number: 0,
-            wire_type: 0,
         }
     }
 
@@ -434,7 +486,7 @@ impl<'a> Source<'a> for Checked<'a> {
         self.cur
     }
 
-    fn field(&mut self) -> Result<Option<u32>, WireError> {
+    fn field(&mut self) -> Result<Option<Tag>, WireError> {
         if self.cur.rest.is_empty() {
             return Ok(None);
         }
@@ -448,8 +500,7 @@ impl<'a> Source<'a> for Checked<'a> {
                     problem,
                 })?;
         self.number = number;
-        self.wire_type = wire_type;
-        Ok(Some(number))
+        Ok(Some(Tag { number, wire_type }))
     }
 
     fn varint(&mut self) -> Result<u64, WireError> {
@@ -475,8 +526,8 @@ impl<'a> Source<'a> for Checked<'a> {
         })
     }
 
-    fn skip(&mut self) -> Result<(), WireError> {
-        self.cur.skip(self.wire_type).map_err(|p| self.here(p))
+    fn skip(&mut self, tag: Tag) -> Result<(), WireError> {
+        self.cur.skip(tag.wire_type).map_err(|p| self.here(p))
     }
 
     fn message<W: Walk<'a>>(
@@ -500,11 +551,13 @@ pub(crate) struct Framing;
 impl<'a> Walk<'a> for Framing {
     type Output = &'a [u8];
 
-    #[inline]
+    /// Out of line: the messages it checks (`warns`, `debugs`, `Any` values) are rare, and
+    /// inlined it would weigh on the hot loops that contain it.
+    #[inline(never)]
     fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<&'a [u8], S::Error> {
         let bytes = src.cursor().rest;
-        while src.field()?.is_some() {
-            src.skip()?;
+        while let Some(tag) = src.field()? {
+            src.skip(tag)?;
         }
         Ok(bytes)
     }
@@ -523,11 +576,11 @@ impl<'a, W: Walk<'a>> Walk<'a> for Next<'_, W> {
 
     #[inline(always)]
     fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<Self::Output, S::Error> {
-        while let Some(number) = src.field()? {
-            if number == self.number {
+        while let Some(tag) = src.field()? {
+            if tag.number == self.number {
                 return src.message(self.schema, self.inner).map(Some);
             }
-            src.skip()?;
+            src.skip(tag)?;
         }
         Ok(None)
     }
@@ -560,13 +613,18 @@ impl<'a> Repeated<'a> {
             schema: of,
             inner,
         };
-        match decode(&mut self.cur, self.schema, &mut next) {
-            Ok(found) => found.map(Ok),
-            Err(e) => {
-                self.cur.stop();
-                Some(Err(e))
-            }
-        }
+        decode_then(
+            &mut self.cur,
+            self.schema,
+            &mut next,
+            |cur, found| match found {
+                Ok(found) => found.map(Ok),
+                Err(e) => {
+                    cur.stop();
+                    Some(Err(e))
+                }
+            },
+        )
     }
 }
 
@@ -587,9 +645,9 @@ mod tests {
     fn read_at(bytes: &[u8], offset: usize) -> Result<Vec<(u32, String)>, WireError> {
         let mut src = Checked::new(Cursor::new(bytes, offset), &TEST);
         let mut out = Vec::new();
-        while let Some(number) = src.field()? {
+        while let Some(tag) = src.field()? {
             let at = src.cursor().offset();
-            let value = match src.wire_type {
+            let value = match tag.wire_type {
                 0 => format!("Varint({})@{at}", src.varint()?),
                 1 => format!("I64({})@{at}", src.fixed64()?),
                 2 => {
@@ -597,11 +655,11 @@ mod tests {
                     format!("Len({b:?})@{}", src.cursor().offset() - b.len())
                 }
                 _ => {
-                    src.skip()?;
+                    src.skip(tag)?;
                     format!("I32@{at}")
                 }
             };
-            out.push((number, value));
+            out.push((tag.number, value));
         }
         Ok(out)
     }
@@ -728,7 +786,7 @@ mod tests {
 
         let bytes = [0x12, 0x03, b'a', 0xff, b'b'];
         let mut src = Checked::new(Cursor::new(&bytes, 10), &TEST);
-        assert_eq!(src.field(), Ok(Some(2)));
+        assert_eq!(src.field().map(|t| t.map(|t| t.number)), Ok(Some(2)));
         assert_eq!(
             src.str().unwrap_err().to_string(),
             "Test.s (field 2) at byte 13: string is not valid UTF-8"

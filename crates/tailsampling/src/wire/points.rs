@@ -169,7 +169,7 @@ struct PointWalk<K> {
 impl<'a, K: FieldSink<'a>> Walk<'a> for PointWalk<K> {
     type Output = PointRef<'a>;
 
-    #[inline]
+    #[inline(always)]
     fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<PointRef<'a>, S::Error> {
         self.sink.start();
         if S::CHECKED && K::READS {
@@ -181,12 +181,16 @@ impl<'a, K: FieldSink<'a>> Walk<'a> for PointWalk<K> {
             time: 0,
             cur: src.cursor(),
         };
-        while let Some(number) = src.field()? {
-            match number {
+        while let Some(tag) = src.field()? {
+            match tag.number {
                 1 => point.name = src.bytes()?,
                 2 if K::READS => {
                     let field = src.message(&FIELD, &mut FieldWalk)?;
                     self.sink.field(field);
+                }
+                // Not read: passed over as the bytes it is, without dispatching on the wire type.
+                2 => {
+                    src.bytes()?;
                 }
                 3 => point.time = src.varint()? as i64,
                 4 => {
@@ -195,7 +199,7 @@ impl<'a, K: FieldSink<'a>> Walk<'a> for PointWalk<K> {
                 5 => {
                     src.message(&DEBUG, &mut Framing)?;
                 }
-                _ => src.skip()?,
+                _ => src.skip(tag)?,
             }
         }
         Ok(point)
@@ -273,8 +277,8 @@ impl<'a> Walk<'a> for FieldWalk {
             value: None,
             is_tag: false,
         };
-        while let Some(number) = src.field()? {
-            let value = match number {
+        while let Some(tag) = src.field()? {
+            let value = match tag.number {
                 1 => {
                     field.key = src.bytes()?;
                     continue;
@@ -292,7 +296,7 @@ impl<'a> Walk<'a> for FieldWalk {
                 7 => Value::Any(src.message(&ANY, &mut Framing)?),
                 11 => Value::Str(src.bytes()?),
                 _ => {
-                    src.skip()?;
+                    src.skip(tag)?;
                     continue;
                 }
             };
