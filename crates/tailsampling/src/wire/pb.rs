@@ -179,15 +179,19 @@ impl<'a> Cursor<'a> {
         self.rest = self.rest.get(n..).unwrap_or_default();
     }
 
-    /// The next tag as `(field number, wire type)`, checked against `schema`; the error says
-    /// which field it names, if the key is a valid one.
+    /// The next tag, checked against `schema`, or `None` at the end of the message; the error
+    /// says which field it names, if the key is a valid one.
     #[inline(always)]
-    fn tag(&mut self, schema: &Schema) -> Result<(u32, u8), (Option<u32>, Problem)> {
-        if let Some((&key, tail)) = self.rest.split_first() {
-            if schema.quick_keys.get(usize::from(key)) == Some(&true) {
-                self.rest = tail;
-                return Ok((u32::from(key >> 3), key & 7));
-            }
+    fn tag(&mut self, schema: &Schema) -> Result<Option<Tag>, (Option<u32>, Problem)> {
+        let Some((&key, tail)) = self.rest.split_first() else {
+            return Ok(None);
+        };
+        if schema.quick_keys.get(usize::from(key)) == Some(&true) {
+            self.rest = tail;
+            return Ok(Some(Tag {
+                number: u32::from(key >> 3),
+                wire_type: key & 7,
+            }));
         }
         // Two-byte keys (field numbers 16 to 2047, as DataPacket's hints) under the same checks.
         if let [b0 @ 0x80..=0xff, b1 @ 0..=0x7f, ref tail @ ..] = *self.rest {
@@ -195,14 +199,14 @@ impl<'a> Cursor<'a> {
             let (number, wire_type) = (key >> 3, (key & 7) as u8);
             if Schema::tag_ok(schema.fields, number as usize, usize::from(wire_type)) {
                 self.rest = tail;
-                return Ok((number, wire_type));
+                return Ok(Some(Tag { number, wire_type }));
             }
         }
         // By value, not `&mut self`: the cursor stays in registers in the loops that inline
         // `tag`.
         let (number, wire_type, len) = long_tag(self.rest, schema)?;
         self.advance(len);
-        Ok((number, wire_type))
+        Ok(Some(Tag { number, wire_type }))
     }
 
     #[inline(always)]
@@ -393,11 +397,7 @@ impl<'a> Source<'a> for Quick<'a> {
 
     #[inline(always)]
     fn field(&mut self) -> Result<Option<Tag>, Fallback> {
-        if self.cur.rest.is_empty() {
-            return Ok(None);
-        }
-        let (number, wire_type) = self.cur.tag(self.schema).map_err(|_| Fallback)?;
-        Ok(Some(Tag { number, wire_type }))
+        self.cur.tag(self.schema).map_err(|_| Fallback)
     }
 
     #[inline(always)]
@@ -487,20 +487,19 @@ impl<'a> Source<'a> for Checked<'a> {
     }
 
     fn field(&mut self) -> Result<Option<Tag>, WireError> {
-        if self.cur.rest.is_empty() {
-            return Ok(None);
-        }
         let at = self.cur.offset();
-        let (number, wire_type) =
-            self.cur
-                .tag(self.schema)
-                .map_err(|(number, problem)| WireError::Decode {
-                    site: self.schema.site(number),
-                    offset: at,
-                    problem,
-                })?;
-        self.number = number;
-        Ok(Some(Tag { number, wire_type }))
+        let tag = self
+            .cur
+            .tag(self.schema)
+            .map_err(|(number, problem)| WireError::Decode {
+                site: self.schema.site(number),
+                offset: at,
+                problem,
+            })?;
+        if let Some(tag) = tag {
+            self.number = tag.number;
+        }
+        Ok(tag)
     }
 
     fn varint(&mut self) -> Result<u64, WireError> {
