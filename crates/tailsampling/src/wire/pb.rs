@@ -3,12 +3,13 @@
 //! Groups (wire types 3/4) are refused.
 //!
 //! Each message is decoded by one [`Walk`], written once against [`Source`]: the walk asks for
-//! the next field number and reads the value it expects. Two sources read the same bytes by
+//! the next field's tag and reads the value it expects. Two sources read the same bytes by
 //! the same rules ([`Cursor`], which holds the one varint decoder and the one tag check):
 //! [`Quick`], the fast path, which keeps no error detail, and [`Checked`], whose errors name
-//! the message, the field and the absolute byte offset. [`decode`] is the one place that runs
-//! a walk on [`Quick`] and, only when that fails, again on [`Checked`] from the same position,
-//! which either accepts the bytes too or reports the precise error.
+//! the message, the field and the absolute byte offset. [`decode_then`] (and [`decode`], which
+//! wraps it) is the one place that runs a walk on [`Quick`] and, only when that fails, again
+//! on [`Checked`] from the same position, which either accepts the bytes too or reports the
+//! precise error.
 
 use super::error::{Problem, Site, WireError};
 
@@ -116,8 +117,9 @@ fn varint_problem(bytes: &[u8]) -> Problem {
     }
 }
 
-/// The tag at the start of `bytes` (a key that is not one valid byte, or not a one-byte key):
-/// `(field number, wire type, length of the key)`, checked against `schema`.
+/// The tag at the start of `bytes`, when [`Cursor::tag`]'s inline cases (a valid one- or
+/// two-byte key) do not take it: `(field number, wire type, length of the key)`, checked
+/// against `schema`, or what is wrong with it.
 fn long_tag(bytes: &[u8], schema: &Schema) -> Result<(u32, u8, usize), (Option<u32>, Problem)> {
     let (key, len) = varint(bytes);
     if len == 0 {
