@@ -15,7 +15,7 @@ use pyo3::pyclass::CompareOp;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyType};
 use pyo3::PyTypeInfo;
-use tailsampling::wire::{ErrorKind, WireError};
+use tailsampling::wire::WireError;
 use tailsampling::Status;
 
 /// The outcome of an operation. ``ingest`` returns ``OK`` (HTTP 200) or ``PENDING`` (HTTP 412:
@@ -143,12 +143,7 @@ pub fn to_py_err(e: tailsampling::Error) -> PyErr {
 
 /// A wire error as the exception of the status the engine would answer with.
 pub fn wire_err(e: WireError) -> PyErr {
-    let status = match e.kind() {
-        ErrorKind::Malformed => Status::DecodeError,
-        ErrorKind::UnsupportedCompression => Status::Unsupported,
-        ErrorKind::TooLarge => Status::TooLarge,
-    };
-    to_py_err(tailsampling::Error::new(status, e.to_string()))
+    to_py_err(e.into())
 }
 
 /// An `InvalidArgument` error with `message`.

@@ -9,7 +9,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
 use tailsampling::config::DataType;
-use tailsampling::wire::{PacketRef, PointRef, Points, Value, DEFAULT_MAX_DECOMPRESSED};
+use tailsampling::wire::{
+    PacketRef, PacketValue, PointRef, Points, Value, DEFAULT_MAX_DECOMPRESSED,
+};
 use tailsampling_cli::pack::{pack as pack_points, FieldValue, PackOptions, Point};
 
 use crate::convert::bytes_of;
@@ -239,27 +241,16 @@ pub fn decode_packet<'py>(
     let body = bytes_of(body, "body")?;
     let p = PacketRef::decode(&body).map_err(wire_err)?;
     let d = PyDict::new(py);
-    d.set_item("group_id_hash", p.group_id_hash)?;
-    d.set_item("raw_group_id", p.raw_group_id)?;
-    d.set_item("token", p.token)?;
-    d.set_item("source", p.source)?;
-    d.set_item("data_type", p.data_type)?;
-    d.set_item("config_version", p.config_version)?;
-    d.set_item("has_error", p.has_error)?;
-    d.set_item("group_key", p.group_key)?;
-    d.set_item("point_count", p.point_count)?;
-    d.set_item("trace_start_time_unix_nano", p.trace_start_time_unix_nano)?;
-    d.set_item("trace_end_time_unix_nano", p.trace_end_time_unix_nano)?;
-    d.set_item("points_payload", PyBytes::new(py, p.points_payload))?;
-    d.set_item("max_point_time_unix_nano", p.max_point_time_unix_nano)?;
-    d.set_item("payload_compression", p.payload_compression)?;
-    d.set_item("pred_error", p.pred_error)?;
-    d.set_item("pred_http_error", p.pred_http_error)?;
-    d.set_item("pred_biz_error", p.pred_biz_error)?;
-    d.set_item("pred_trace_keep", p.pred_trace_keep)?;
-    d.set_item("max_span_duration_us", p.max_span_duration_us)?;
-    d.set_item("root_duration_us", p.root_duration_us)?;
-    d.set_item("max_nonroot_duration_us", p.max_nonroot_duration_us)?;
+    for (name, value) in p.fields() {
+        match value {
+            PacketValue::U64(v) => d.set_item(name, v)?,
+            PacketValue::I64(v) => d.set_item(name, v)?,
+            PacketValue::I32(v) => d.set_item(name, v)?,
+            PacketValue::Bool(v) => d.set_item(name, v)?,
+            PacketValue::Str(v) => d.set_item(name, v)?,
+            PacketValue::Bytes(v) => d.set_item(name, PyBytes::new(py, v))?,
+        }
+    }
     let payload = py
         .detach(|| p.payload(DEFAULT_MAX_DECOMPRESSED))
         .map_err(wire_err)?;

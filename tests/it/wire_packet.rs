@@ -4,61 +4,58 @@
 use proptest::prelude::*;
 use prost::Message;
 use tailsampling::wire::proto::aggregate::{DataBatch, DataPacket};
-use tailsampling::wire::{encode_batch, BatchRef, PacketRef, Problem, WireError};
+use tailsampling::wire::{encode_batch, BatchRef, PacketRef, PacketValue, Problem, WireError};
 
+/// An arbitrary DataPacket: every field [`PacketRef::fields`] lists (field `n` is the `n`-th,
+/// so a field added to the table is covered here too), with an arbitrary value of its type,
+/// encoded by hand and decoded by prost.
 fn packet() -> impl Strategy<Value = DataPacket> {
-    let header = (
-        any::<u64>(),
-        ".{0,40}",
-        ".{0,20}",
-        ".{0,12}",
-        prop_oneof![
+    let fields: Vec<BoxedStrategy<Vec<u8>>> = (1u32..)
+        .zip(PacketRef::default().fields())
+        .map(|(number, (_, kind))| field(number, kind))
+        .collect();
+    fields.prop_map(|encoded| {
+        DataPacket::decode(encoded.concat().as_slice()).expect("a valid DataPacket")
+    })
+}
+
+/// Field `number` with an arbitrary value of `kind`'s type, encoded.
+fn field(number: u32, kind: PacketValue<'_>) -> BoxedStrategy<Vec<u8>> {
+    use prost::encoding::{encode_key, encode_varint, WireType};
+    let varint = move |v: u64| {
+        let mut out = Vec::new();
+        encode_key(number, WireType::Varint, &mut out);
+        encode_varint(v, &mut out);
+        out
+    };
+    let len = move |v: &[u8]| {
+        let mut out = Vec::new();
+        encode_key(number, WireType::LengthDelimited, &mut out);
+        encode_varint(v.len() as u64, &mut out);
+        out.extend_from_slice(v);
+        out
+    };
+    match kind {
+        PacketValue::U64(_) => any::<u64>().prop_map(varint).boxed(),
+        PacketValue::I64(_) => any::<i64>().prop_map(move |v| varint(v as u64)).boxed(),
+        // int32 is sign-extended on the wire; 0 and 1 are the compressions.
+        PacketValue::I32(_) => prop_oneof![Just(0), Just(1), any::<i32>()]
+            .prop_map(move |v| varint(i64::from(v) as u64))
+            .boxed(),
+        PacketValue::Bool(_) => any::<bool>()
+            .prop_map(move |v| varint(u64::from(v)))
+            .boxed(),
+        PacketValue::Str(_) => prop_oneof![
             Just("tracing".to_string()),
             Just("logging".to_string()),
-            ".{0,8}"
-        ],
-        any::<i64>(),
-        any::<bool>(),
-        ".{0,12}",
-        any::<i32>(),
-        any::<i64>(),
-        any::<i64>(),
-    );
-    let body = (
-        proptest::collection::vec(any::<u8>(), 0..200),
-        any::<i64>(),
-        prop_oneof![Just(0), Just(1), any::<i32>()],
-        any::<[bool; 4]>(),
-        any::<[i64; 3]>(),
-    );
-    (header, body).prop_map(
-        |(
-            (id, raw, token, source, data_type, version, has_error, group_key, count, start, end),
-            (payload, max_time, compression, preds, durations),
-        )| DataPacket {
-            group_id_hash: id,
-            raw_group_id: raw,
-            token,
-            source,
-            data_type,
-            config_version: version,
-            has_error,
-            group_key,
-            point_count: count,
-            trace_start_time_unix_nano: start,
-            trace_end_time_unix_nano: end,
-            points_payload: payload,
-            max_point_time_unix_nano: max_time,
-            payload_compression: compression,
-            pred_error: preds[0],
-            pred_http_error: preds[1],
-            pred_biz_error: preds[2],
-            pred_trace_keep: preds[3],
-            max_span_duration_us: durations[0],
-            root_duration_us: durations[1],
-            max_nonroot_duration_us: durations[2],
-        },
-    )
+            ".{0,40}"
+        ]
+        .prop_map(move |s| len(s.as_bytes()))
+        .boxed(),
+        PacketValue::Bytes(_) => proptest::collection::vec(any::<u8>(), 0..200)
+            .prop_map(move |v| len(&v))
+            .boxed(),
+    }
 }
 
 /// Groups are the one construct prost skips and this decoder refuses, on purpose.

@@ -5,7 +5,7 @@
 use super::group::Segment;
 use super::plan::{MergedKeys, Rules};
 use crate::schema::Observed;
-use crate::wire::{count_points, decompress_capped, FieldRef, Points, RawPoint, Value};
+use crate::wire::{count_points, decompress_capped, FieldRef, FieldSink, Points, RawPoint, Value};
 
 /// Why a group was kept or dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,25 +76,14 @@ impl<'a> Values<'a> {
         &mut self,
         point: RawPoint<'a>,
         keys: &MergedKeys,
-        mut all: Option<&mut Vec<FieldRef<'a>>>,
+        all: Option<&mut Vec<FieldRef<'a>>>,
     ) -> bool {
-        self.start(&mut all);
-        if point
-            .quick_fields(|f| self.push(keys, f, &mut all))
-            .is_some()
-        {
-            return true;
-        }
-        // The point or a field needs the checked walk: start the point again with it.
-        self.start(&mut all);
-        let Ok(point) = point.scan() else {
-            return false;
+        let mut sink = Take {
+            values: self,
+            keys,
+            all,
         };
-        for f in point.fields() {
-            let Ok(f) = f else { return false };
-            self.push(keys, f, &mut all);
-        }
-        true
+        point.walk_fields(&mut sink).is_ok()
     }
 
     fn start(&mut self, all: &mut Option<&mut Vec<FieldRef<'a>>>) {
@@ -105,6 +94,8 @@ impl<'a> Values<'a> {
         }
     }
 
+    /// Always inlined into the walk of a point's fields: it runs once per field decided.
+    #[inline(always)]
     fn push(
         &mut self,
         keys: &MergedKeys,
@@ -115,6 +106,24 @@ impl<'a> Values<'a> {
         if let Some(all) = all {
             all.push(f);
         }
+    }
+}
+
+/// Where [`Values::take`] walks a point's fields: into the values, and into `all` if given.
+struct Take<'v, 'a, 'k, 'l> {
+    values: &'v mut Values<'a>,
+    keys: &'k MergedKeys,
+    all: Option<&'l mut Vec<FieldRef<'a>>>,
+}
+
+impl<'a> FieldSink<'a> for Take<'_, 'a, '_, '_> {
+    fn start(&mut self) {
+        self.values.start(&mut self.all);
+    }
+
+    #[inline(always)]
+    fn field(&mut self, field: FieldRef<'a>) {
+        self.values.push(self.keys, field, &mut self.all);
     }
 }
 

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::wire::{ErrorKind, WireError};
+
 /// The status table: one row per status, `Variant = value, "name", http, "description";`
 /// (the [`Status`] variant, its numeric value, which is the C ABI's `ts_status`, its stable
 /// lower-case name, the HTTP status a Dataway answers with, and a description).
@@ -155,3 +157,17 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl From<WireError> for Error {
+    /// A wire error as the status the engine answers it with: a malformed encoding is
+    /// `DecodeError`, an unknown payload compression `Unsupported`, a payload that decompresses
+    /// past the limit `TooLarge`; the message is the wire error's (field and byte offset).
+    fn from(e: WireError) -> Self {
+        let status = match e.kind() {
+            ErrorKind::Malformed => Status::DecodeError,
+            ErrorKind::UnsupportedCompression => Status::Unsupported,
+            ErrorKind::TooLarge => Status::TooLarge,
+        };
+        Error::new(status, e.to_string())
+    }
+}

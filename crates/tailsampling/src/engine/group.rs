@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::tenant::Tenant;
 use crate::config::BuiltinMetrics;
 use crate::wire::DataType;
-use crate::wire::{PacketRef, COMPRESSION_ZSTD};
+use crate::wire::PacketRef;
 
 /// Bytes accounted per group on top of its payloads: the map entry, the header, the wheel and
 /// age-order entries. Keeps the memory budget honest for many tiny groups: measured at 320 to
@@ -28,9 +28,7 @@ impl Segment {
     pub(crate) fn from_packet(p: &PacketRef<'_>) -> Self {
         Segment {
             bytes: p.points_payload.into(),
-            // As the reference and `wire::payload_bytes`: an empty payload is empty, whatever
-            // its compression says (it is not a zstd frame to decode).
-            zstd: p.payload_compression == COMPRESSION_ZSTD && !p.points_payload.is_empty(),
+            zstd: p.payload_is_zstd_frame(),
         }
     }
 }
@@ -40,7 +38,8 @@ impl Segment {
 /// at once when this passes `max_group_bytes`, so no decision inflates a group much past it;
 /// frames that declare nothing are bounded at decision time instead (`decide::Caps`).
 fn inflated_len(p: &PacketRef<'_>) -> usize {
-    let declared = (p.payload_compression == COMPRESSION_ZSTD)
+    let declared = p
+        .payload_is_zstd_frame()
         .then(|| zstd::zstd_safe::get_frame_content_size(p.points_payload).ok())
         .flatten()
         .flatten();

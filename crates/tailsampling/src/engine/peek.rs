@@ -33,7 +33,7 @@ pub(super) struct Header<'a> {
 /// `DecodeError`, `TokenMismatch`, `InvalidArgument` (no token at all, a name over
 /// `MAX_NAME_LEN`), `Unsupported`.
 pub(super) fn header<'a>(token: Option<&'a str>, body: &'a [u8]) -> Result<Header<'a>, Error> {
-    let p = PacketRef::decode(body).map_err(|e| Error::new(Status::DecodeError, e.to_string()))?;
+    let p = PacketRef::decode(body)?;
     let token = match (token.filter(|t| !t.is_empty()), p.token) {
         (Some(given), own) if !own.is_empty() && own != given => {
             return Err(Error::new(

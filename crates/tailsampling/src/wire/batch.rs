@@ -5,14 +5,33 @@
 use prost::Message;
 
 use super::error::WireError;
-use super::packet::PacketRef;
-use super::pb::{Reader, Schema, Wire, WireType};
+use super::packet::{PacketRef, PacketWalk, DATA_PACKET};
+use super::pb::{self, Cursor, Repeated, Schema, Source, Walk, WireType};
 use super::proto::aggregate::DataBatch;
 
 static DATA_BATCH: Schema = Schema::new(
     "DataBatch",
     &[("collector_id", WireType::Len), ("packets", WireType::Len)],
 );
+
+/// The decoding of a `DataBatch` as [`BatchRef::decode`] does it: its `collector_id` (the last
+/// occurrence wins), the packets' framing only.
+struct BatchWalk;
+
+impl<'a> Walk<'a> for BatchWalk {
+    type Output = &'a str;
+
+    fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<&'a str, S::Error> {
+        let mut collector_id = "";
+        while let Some(tag) = src.field()? {
+            match tag.number {
+                1 => collector_id = src.str()?,
+                _ => src.skip(tag)?,
+            }
+        }
+        Ok(collector_id)
+    }
+}
 
 /// A decoded `DataBatch`: its `collector_id`, and its packets decoded on demand by
 /// [`packets`](Self::packets).
@@ -26,13 +45,7 @@ impl<'a> BatchRef<'a> {
     /// Checks the batch framing and decodes `collector_id` (last occurrence wins). The packets
     /// themselves are decoded by [`packets`](Self::packets). Never allocates.
     pub fn decode(bytes: &'a [u8]) -> Result<Self, WireError> {
-        let mut collector_id = "";
-        for entry in Reader::new(bytes, 0, &DATA_BATCH) {
-            let entry = entry?;
-            if let (1, Wire::Len(b)) = (entry.number, entry.value) {
-                collector_id = entry.str(b)?;
-            }
-        }
+        let collector_id = pb::decode(&mut Cursor::new(bytes, 0), &DATA_BATCH, &mut BatchWalk)?;
         Ok(BatchRef {
             collector_id,
             bytes,
@@ -47,7 +60,7 @@ impl<'a> BatchRef<'a> {
     /// The packets in wire order; errors report absolute offsets in the batch bytes.
     pub fn packets(&self) -> BatchPackets<'a> {
         BatchPackets {
-            reader: Reader::new(self.bytes, 0, &DATA_BATCH),
+            packets: Repeated::new(Cursor::new(self.bytes, 0), &DATA_BATCH),
         }
     }
 
@@ -66,14 +79,14 @@ impl<'a> BatchRef<'a> {
 /// The packets of a [`BatchRef`]. Ends after the first error.
 #[derive(Clone, Debug)]
 pub struct BatchPackets<'a> {
-    reader: Reader<'a>,
+    packets: Repeated<'a>,
 }
 
 impl<'a> Iterator for BatchPackets<'a> {
     type Item = Result<PacketRef<'a>, WireError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.reader.next_message(2, PacketRef::decode_at)
+        self.packets.next(2, &DATA_PACKET, &mut PacketWalk)
     }
 }
 

@@ -45,9 +45,9 @@ pub use hash::{
     fnv1a64, group_key_hash, hash_combine, hash_token, pick_key, xxh64, IdentityHasher, KeyHasher,
     TRACING,
 };
-pub use packet::{PacketRef, COMPRESSION_NONE, COMPRESSION_ZSTD};
-pub(crate) use points::RawPoint;
+pub use packet::{PacketRef, PacketValue, COMPRESSION_NONE, COMPRESSION_ZSTD};
 pub use points::{count_points, FieldRef, Fields, PointRef, Points};
+pub(crate) use points::{FieldSink, RawPoint};
 pub use value::Value;
 
 /// The prost-generated types of `proto/*.proto`, the owned reference representation.

@@ -1,29 +1,33 @@
-//! A minimal protobuf reader: varints, tags, wire types 0/1/2/5 and length-delimited bounds
-//! checks, over borrowed bytes. It never panics and never allocates; every error carries the
-//! absolute byte offset and the message/field being read. Groups (wire types 3/4) are refused.
+//! A minimal protobuf reader under every wire message: varints, tags, wire types 0/1/2/5 and
+//! length-delimited bounds checks, over borrowed bytes. It never panics and never allocates.
+//! Groups (wire types 3/4) are refused.
 //!
-//! [`Reader`] is the checked reader, with error detail. [`Quick`] is its fast path for the hot
-//! loops (points and fields at decision time): the same acceptance rules for one-byte tags and
-//! no error detail; whatever it does not take (malformed input, multi-byte tags) is re-read by
-//! a [`Reader`], which either accepts it too or reports the exact error.
+//! Each message is decoded by one [`Walk`], written once against [`Source`]: the walk asks for
+//! the next field's tag and reads the value it expects. Two sources read the same bytes by
+//! the same rules ([`Cursor`], which holds the one varint decoder and the one tag check):
+//! [`Quick`], the fast path, which keeps no error detail, and [`Checked`], whose errors name
+//! the message, the field and the absolute byte offset. [`decode_then`] (and [`decode`], which
+//! wraps it) is the one place that runs a walk on [`Quick`] and, only when that fails, again
+//! on [`Checked`] from the same position, which either accepts the bytes too or reports the
+//! precise error.
 
 use super::error::{Problem, Site, WireError};
 
-/// The wire types this schema uses (protobuf's 0, 1, 2 and 5).
+/// The wire types the schema's fields are declared with (protobuf's 0, 1 and 2). Wire type 5
+/// (fixed 32-bit) is valid on the wire, but no field of this schema has it: it is only skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum WireType {
     Varint = 0,
     I64 = 1,
     Len = 2,
-    I32 = 5,
 }
 
 /// The shape of one message: its name and, at index `n - 1`, the name and wire type of field `n`.
 pub(crate) struct Schema {
     pub(crate) message: &'static str,
     pub(crate) fields: &'static [(&'static str, WireType)],
-    /// `quick_keys[key]`: the one-byte field key `key` passes every tag check [`Reader`]
-    /// makes (for [`Quick`]).
+    /// `quick_keys[key]`: the one-byte field key `key` passes every tag check (the fast path of
+    /// [`Cursor::tag`]).
     quick_keys: [bool; 128],
 }
 
@@ -46,9 +50,8 @@ impl Schema {
         }
     }
 
-    /// Whether a tag of field `number` with `wire_type` passes every tag check [`Reader`]
-    /// makes: a field number, a wire type other than a group's, and the schema's wire type
-    /// for a known field.
+    /// Whether a tag of field `number` with `wire_type` passes every tag check: a field
+    /// number, a wire type other than a group's, and the schema's wire type for a known field.
     const fn tag_ok(fields: &[(&'static str, WireType)], number: usize, wire_type: usize) -> bool {
         number != 0
             && matches!(wire_type, 0 | 1 | 2 | 5)
@@ -75,359 +78,555 @@ impl std::fmt::Debug for Schema {
     }
 }
 
-/// One decoded value.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Wire<'a> {
-    Varint(u64),
-    I64(u64),
-    Len(&'a [u8]),
-    /// A fixed 32-bit value: no field of this schema has one, so only its position is kept.
-    I32,
-}
-
-/// One field occurrence. Known fields are guaranteed to carry their schema's wire type.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry<'a> {
-    pub(crate) number: u32,
-    pub(crate) value: Wire<'a>,
-    /// Absolute offset of the value (for `Len`, of its first byte after the length prefix).
-    pub(crate) offset: usize,
-    schema: &'static Schema,
-}
-
-impl<'a> Entry<'a> {
-    /// `bytes` (this entry's `Len` value) as a UTF-8 string.
-    pub(crate) fn str(&self, bytes: &'a [u8]) -> Result<&'a str, WireError> {
-        std::str::from_utf8(bytes).map_err(|e| WireError::Decode {
-            site: self.schema.site(Some(self.number)),
-            offset: self.offset + e.valid_up_to(),
-            problem: Problem::Utf8,
-        })
+/// Decodes the varint at the start of `bytes`: its value and its length in bytes, or length 0
+/// when `bytes` do not start with a valid varint ([`varint_problem`] says why). The one varint
+/// decoder of the wire format. (A pair, not a `Result`: it comes back in two registers.)
+#[inline(always)]
+fn varint(bytes: &[u8]) -> (u64, usize) {
+    // Tags and short lengths are one byte: the common case.
+    match bytes.first() {
+        Some(&byte) if byte < 0x80 => (u64::from(byte), 1),
+        _ => long_varint(bytes),
     }
 }
 
-/// Iterates the fields of one encoded message, in wire order. Fuses after the first error.
-#[derive(Clone, Debug)]
-pub(crate) struct Reader<'a> {
-    rest: &'a [u8],
-    /// Absolute offset of `rest[0]`.
-    offset: usize,
-    schema: &'static Schema,
+fn long_varint(bytes: &[u8]) -> (u64, usize) {
+    let mut value = 0u64;
+    for (i, &byte) in bytes.iter().take(10).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte < 0x80 {
+            if i == 9 && byte > 1 {
+                break;
+            }
+            return (value, i + 1);
+        }
+    }
+    (0, 0)
 }
 
-impl<'a> Reader<'a> {
-    /// A reader over the message `bytes`, which start at absolute offset `offset`.
-    pub(crate) fn new(bytes: &'a [u8], offset: usize, schema: &'static Schema) -> Self {
-        Reader {
+/// Why [`varint`] refused `bytes`.
+#[cold]
+fn varint_problem(bytes: &[u8]) -> Problem {
+    if bytes.iter().take(10).any(|&byte| byte < 0x80) {
+        // Only a tenth byte over 1 ends a varint that is refused.
+        Problem::VarintOverflow
+    } else if bytes.len() >= 10 {
+        Problem::VarintTooLong
+    } else {
+        Problem::VarintTruncated
+    }
+}
+
+/// The tag at the start of `bytes`, when [`Cursor::tag`]'s inline cases (a valid one- or
+/// two-byte key) do not take it: `(field number, wire type, length of the key)`, checked
+/// against `schema`, or what is wrong with it.
+fn long_tag(bytes: &[u8], schema: &Schema) -> Result<(u32, u8, usize), (Option<u32>, Problem)> {
+    let (key, len) = varint(bytes);
+    if len == 0 {
+        return Err((None, varint_problem(bytes)));
+    }
+    let number = u32::try_from(key)
+        .ok()
+        .map(|key| key >> 3)
+        .filter(|&number| number != 0)
+        .ok_or((None, Problem::InvalidKey(key)))?;
+    let wire_type = (key & 7) as u8;
+    match wire_type {
+        0 | 1 | 2 | 5 => {}
+        3 | 4 => return Err((None, Problem::Group(wire_type))),
+        _ => return Err((None, Problem::InvalidWireType(wire_type))),
+    }
+    if let Some((_, expected)) = schema.field(number) {
+        if expected as u8 != wire_type {
+            let problem = Problem::WrongWireType {
+                found: wire_type,
+                expected: expected as u8,
+            };
+            return Err((Some(number), problem));
+        }
+    }
+    Ok((number, wire_type, len))
+}
+
+/// A position in one encoded message: the bytes left and where they are in the buffer being
+/// decoded. Its reads fail without moving, except that a length-delimited value too long for
+/// the message leaves the cursor after its length prefix (where the error is reported).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Cursor<'a> {
+    rest: &'a [u8],
+    /// Absolute offset of the end of `rest` (the end of the message).
+    end: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor over `bytes`, which start at absolute offset `offset`.
+    pub(crate) fn new(bytes: &'a [u8], offset: usize) -> Self {
+        Cursor {
             rest: bytes,
-            offset,
-            schema,
+            end: offset + bytes.len(),
         }
     }
 
-    /// Ends the iteration (after an error found by the caller).
-    pub(crate) fn stop(&mut self) {
+    /// Absolute offset of the next byte.
+    pub(crate) fn offset(&self) -> usize {
+        self.end - self.rest.len()
+    }
+
+    /// Moves to the end of the message.
+    fn stop(&mut self) {
         self.rest = &[];
     }
 
     fn advance(&mut self, n: usize) {
         self.rest = self.rest.get(n..).unwrap_or_default();
-        self.offset += n;
     }
 
+    /// The next tag, checked against `schema`, or `None` at the end of the message; the error
+    /// says which field it names, if the key is a valid one.
+    #[inline(always)]
+    fn tag(&mut self, schema: &Schema) -> Result<Option<Tag>, (Option<u32>, Problem)> {
+        let Some((&key, tail)) = self.rest.split_first() else {
+            return Ok(None);
+        };
+        if schema.quick_keys.get(usize::from(key)) == Some(&true) {
+            self.rest = tail;
+            return Ok(Some(Tag {
+                number: u32::from(key >> 3),
+                wire_type: key & 7,
+            }));
+        }
+        // Two-byte keys (field numbers 16 to 2047, as DataPacket's hints) under the same checks.
+        if let [b0 @ 0x80..=0xff, b1 @ 0..=0x7f, ref tail @ ..] = *self.rest {
+            let key = u32::from(b0 & 0x7f) | u32::from(b1) << 7;
+            let (number, wire_type) = (key >> 3, (key & 7) as u8);
+            if Schema::tag_ok(schema.fields, number as usize, usize::from(wire_type)) {
+                self.rest = tail;
+                return Ok(Some(Tag { number, wire_type }));
+            }
+        }
+        // By value, not `&mut self`: the cursor stays in registers in the loops that inline
+        // `tag`.
+        let (number, wire_type, len) = long_tag(self.rest, schema)?;
+        self.advance(len);
+        Ok(Some(Tag { number, wire_type }))
+    }
+
+    #[inline(always)]
     fn varint(&mut self) -> Result<u64, Problem> {
-        // Tags and short lengths are one byte: the common case.
-        if let Some(&byte) = self.rest.first() {
+        // [`varint`]'s one-byte case, spelled so the tail needs no second bounds check.
+        if let Some((&byte, tail)) = self.rest.split_first() {
             if byte < 0x80 {
-                self.advance(1);
+                self.rest = tail;
                 return Ok(u64::from(byte));
             }
         }
-        let mut value = 0u64;
-        for (i, &byte) in self.rest.iter().take(10).enumerate() {
-            value |= u64::from(byte & 0x7f) << (7 * i);
-            if byte < 0x80 {
-                if i == 9 && byte > 1 {
-                    return Err(Problem::VarintOverflow);
-                }
-                self.advance(i + 1);
-                return Ok(value);
-            }
+        let (value, len) = long_varint(self.rest);
+        if len == 0 {
+            return Err(varint_problem(self.rest));
         }
-        Err(if self.rest.len() >= 10 {
-            Problem::VarintTooLong
-        } else {
-            Problem::VarintTruncated
-        })
+        self.advance(len);
+        Ok(value)
     }
 
+    #[inline(always)]
     fn fixed<const N: usize>(&mut self) -> Result<[u8; N], Problem> {
-        let bytes = *self
+        let (bytes, tail) = self
             .rest
-            .first_chunk::<N>()
+            .split_first_chunk::<N>()
             .ok_or(Problem::FixedTruncated {
                 width: N,
                 left: self.rest.len(),
             })?;
-        self.advance(N);
-        Ok(bytes)
+        self.rest = tail;
+        Ok(*bytes)
     }
 
     /// A length prefix and the bytes it covers.
-    fn length_delimited(&mut self) -> Result<&'a [u8], Problem> {
+    #[inline(always)]
+    fn bytes(&mut self) -> Result<&'a [u8], Problem> {
         let len = self.varint()?;
-        let bytes = usize::try_from(len)
-            .ok()
-            .and_then(|n| self.rest.get(..n))
-            .ok_or(Problem::LengthOverrun {
+        match usize::try_from(len) {
+            Ok(n) if n <= self.rest.len() => {
+                let (bytes, tail) = self.rest.split_at(n);
+                self.rest = tail;
+                Ok(bytes)
+            }
+            _ => Err(Problem::LengthOverrun {
                 len,
                 left: self.rest.len(),
-            })?;
-        self.advance(bytes.len());
-        Ok(bytes)
-    }
-
-    fn entry(&mut self) -> Result<Entry<'a>, WireError> {
-        let schema = self.schema;
-        let tag_at = self.offset;
-        let tag_error = |problem| WireError::Decode {
-            site: schema.site(None),
-            offset: tag_at,
-            problem,
-        };
-        let key = self.varint().map_err(tag_error)?;
-        let number = u32::try_from(key)
-            .ok()
-            .map(|key| key >> 3)
-            .filter(|&number| number != 0)
-            .ok_or_else(|| tag_error(Problem::InvalidKey(key)))?;
-        let wire_type = match key & 7 {
-            0 => WireType::Varint,
-            1 => WireType::I64,
-            2 => WireType::Len,
-            5 => WireType::I32,
-            other @ (3 | 4) => return Err(tag_error(Problem::Group(other as u8))),
-            other => return Err(tag_error(Problem::InvalidWireType(other as u8))),
-        };
-        let field_error = |offset, problem| WireError::Decode {
-            site: schema.site(Some(number)),
-            offset,
-            problem,
-        };
-        if let Some((_, expected)) = schema.field(number) {
-            if expected != wire_type {
-                let problem = Problem::WrongWireType {
-                    found: wire_type as u8,
-                    expected: expected as u8,
-                };
-                return Err(field_error(tag_at, problem));
-            }
+            }),
         }
-        let value_at = self.offset;
-        let value = match wire_type {
-            WireType::Varint => self.varint().map(Wire::Varint),
-            WireType::I64 => self.fixed().map(|b| Wire::I64(u64::from_le_bytes(b))),
-            WireType::I32 => self.fixed::<4>().map(|_| Wire::I32),
-            WireType::Len => self.length_delimited().map(Wire::Len),
-        };
-        // A failed read does not advance: the reader is at the offending bytes.
-        let value = value.map_err(|problem| field_error(self.offset, problem))?;
-        let offset = match value {
-            Wire::Len(bytes) => self.offset - bytes.len(),
-            _ => value_at,
-        };
-        Ok(Entry {
-            number,
-            value,
-            offset,
-            schema,
-        })
     }
 
-    /// The next occurrence of the length-delimited field `number`, decoded by
-    /// `decode(bytes, offset)`; other fields are skipped. Stops after the first error.
-    pub(crate) fn next_message<T>(
-        &mut self,
-        number: u32,
-        decode: impl FnOnce(&'a [u8], usize) -> Result<T, WireError>,
-    ) -> Option<Result<T, WireError>> {
-        let decoded = loop {
-            if let Some((rest, found)) = self.quick_entry(number) {
-                let consumed = self.rest.len() - rest.len();
-                self.rest = rest;
-                self.offset += consumed;
-                match found {
-                    Some(bytes) => {
-                        break decode(bytes, self.offset - bytes.len());
-                    }
-                    None => continue,
-                }
-            }
-            match self.next()? {
-                Ok(Entry {
-                    number: n,
-                    value: Wire::Len(bytes),
-                    offset,
-                    ..
-                }) if n == number => break decode(bytes, offset),
-                Ok(_) => continue,
-                Err(e) => return Some(Err(e)),
-            }
-        };
-        if decoded.is_err() {
-            self.stop();
-        }
-        Some(decoded)
-    }
-}
-
-impl<'a> Reader<'a> {
-    /// [`Quick`] over the next entry: where it ends, and its bytes when it is the
-    /// length-delimited field `number`; `None` when the checked path must read it.
+    /// Skips a value of `wire_type` (one [`tag`](Self::tag) accepted).
     #[inline(always)]
-    fn quick_entry(&self, number: u32) -> Option<(&'a [u8], Option<&'a [u8]>)> {
-        let mut q = Quick::new(self.rest);
-        match q.tag(self.schema)? {
-            (n, 2) if n == number => q.bytes().map(|b| (q.rest, Some(b))),
-            (_, wire_type) => q.skip(wire_type).map(|()| (q.rest, None)),
+    fn skip(&mut self, wire_type: u8) -> Result<(), Problem> {
+        match wire_type {
+            0 => self.varint().map(drop),
+            1 => self.fixed::<8>().map(drop),
+            2 => self.bytes().map(drop),
+            _ => self.fixed::<4>().map(drop),
         }
     }
 }
 
-impl<'a> Iterator for Reader<'a> {
-    type Item = Result<Entry<'a>, WireError>;
+/// What a [`Walk`] reads a message from: the fields in wire order, each value read as the walk
+/// expects it (a known field is guaranteed to carry its schema's wire type, so the read that
+/// matches its declared type is the right one). Implemented by [`Quick`] and [`Checked`].
+pub(crate) trait Source<'a>: Clone {
+    /// What a failed read returns.
+    type Error;
+    /// Whether this source's errors carry detail (the checked path), which a walk that
+    /// reports errors in a set order needs to know.
+    const CHECKED: bool;
 
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
-            return None;
+    /// The position of the next field.
+    fn cursor(&self) -> Cursor<'a>;
+    /// The next field's tag (checked), or `None` at the end of the message.
+    fn field(&mut self) -> Result<Option<Tag>, Self::Error>;
+    /// The current field's value, a varint.
+    fn varint(&mut self) -> Result<u64, Self::Error>;
+    /// The current field's value, a fixed 64-bit little-endian number.
+    fn fixed64(&mut self) -> Result<u64, Self::Error>;
+    /// The current field's value, length-delimited bytes.
+    fn bytes(&mut self) -> Result<&'a [u8], Self::Error>;
+    /// The current field's value, a UTF-8 string.
+    fn str(&mut self) -> Result<&'a str, Self::Error>;
+    /// Skips the value of the current field, whose tag is `tag`.
+    fn skip(&mut self, tag: Tag) -> Result<(), Self::Error>;
+    /// The current field's value, a message of `schema`, read by `walk` on a source of the
+    /// same kind (offsets stay absolute).
+    fn message<W: Walk<'a>>(
+        &mut self,
+        schema: &'static Schema,
+        walk: &mut W,
+    ) -> Result<W::Output, Self::Error>;
+}
+
+/// A field's tag, as [`Source::field`] read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tag {
+    /// The field number.
+    pub(crate) number: u32,
+    wire_type: u8,
+}
+
+/// The decoding of one message (or of a step through one): written once, run on either
+/// [`Source`].
+pub(crate) trait Walk<'a> {
+    /// What the walk yields.
+    type Output;
+    /// Reads from `src`. May run twice on the same bytes (see [`decode`]).
+    fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<Self::Output, S::Error>;
+}
+
+/// Decodes with `walk` the message of `schema` at `cursor`: on the fast path ([`Quick`]) and,
+/// only if that fails, on the checked path ([`Checked`]) from the same position, which accepts
+/// the bytes too or names the field and byte offset of the error. On success `cursor` moves to
+/// where the walk stopped. The one "try quick, else checked" of the wire format.
+#[inline(always)]
+pub(crate) fn decode<'a, W: Walk<'a>>(
+    cursor: &mut Cursor<'a>,
+    schema: &'static Schema,
+    walk: &mut W,
+) -> Result<W::Output, WireError> {
+    decode_then(cursor, schema, walk, |_, decoded| decoded)
+}
+
+/// [`decode`], whose result `then` turns into the caller's, in each path apart: the fast
+/// path's value goes straight into the caller's shape rather than through a result shared
+/// with the checked path (a copy that costs a store-forwarding stall per decode).
+#[inline(always)]
+pub(crate) fn decode_then<'a, W: Walk<'a>, R>(
+    cursor: &mut Cursor<'a>,
+    schema: &'static Schema,
+    walk: &mut W,
+    then: impl FnOnce(&mut Cursor<'a>, Result<W::Output, WireError>) -> R,
+) -> R {
+    let mut src = Quick::new(*cursor, schema);
+    match walk.walk(&mut src) {
+        Ok(out) => {
+            *cursor = src.cur;
+            then(cursor, Ok(out))
         }
-        let entry = self.entry();
-        if entry.is_err() {
-            self.stop();
+        Err(Fallback) => {
+            let checked = checked(cursor, schema, walk);
+            then(cursor, checked)
         }
-        Some(entry)
     }
 }
 
-impl std::iter::FusedIterator for Reader<'_> {}
+/// The checked half of [`decode`].
+#[inline(never)]
+pub(crate) fn checked<'a, W: Walk<'a>>(
+    cursor: &mut Cursor<'a>,
+    schema: &'static Schema,
+    walk: &mut W,
+) -> Result<W::Output, WireError> {
+    let mut src = Checked::new(*cursor, schema);
+    let out = walk.walk(&mut src)?;
+    *cursor = src.cur;
+    Ok(out)
+}
 
-/// The fast path of [`Reader`]: accepts a field only when its tag is one byte and everything
-/// about it passes the checks [`Reader`] makes (field number not 0, wire type 0/1/2/5 and the
-/// schema's for a known field, varints of at most 10 bytes within 64 bits, lengths within the
-/// message); `None` otherwise, without detail. A caller that gets `None` re-reads the same
-/// bytes with a [`Reader`].
-#[derive(Clone, Copy, Debug)]
+/// The error of [`Quick`]: the bytes need the checked path, which reads them again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fallback;
+
+/// The fast [`Source`]: no error detail and no bookkeeping for it.
+#[derive(Clone, Debug)]
 pub(crate) struct Quick<'a> {
-    pub(crate) rest: &'a [u8],
+    cur: Cursor<'a>,
+    schema: &'static Schema,
 }
 
 impl<'a> Quick<'a> {
+    /// A fast source over the message of `schema` at `cur`.
     #[inline(always)]
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Quick { rest: bytes }
-    }
-
-    /// The next tag as `(field number, wire type)`.
-    #[inline(always)]
-    pub(crate) fn tag(&mut self, schema: &Schema) -> Option<(u32, u8)> {
-        let (&key, tail) = self.rest.split_first()?;
-        if !*schema.quick_keys.get(usize::from(key))? {
-            return None;
-        }
-        self.rest = tail;
-        Some((u32::from(key >> 3), key & 7))
-    }
-
-    /// [`tag`](Self::tag) that also takes two-byte keys (field numbers 16 to 2047), for a
-    /// message with fields past 15 (DataPacket), under the same checks.
-    #[inline]
-    pub(crate) fn wide_tag(&mut self, schema: &Schema) -> Option<(u32, u8)> {
-        let [b0, b1, ref tail @ ..] = *self.rest else {
-            return self.tag(schema);
-        };
-        if b0 < 0x80 {
-            return self.tag(schema);
-        }
-        if b1 >= 0x80 {
-            return None;
-        }
-        let key = u32::from(b0 & 0x7f) | u32::from(b1) << 7;
-        let (number, wire_type) = (key >> 3, (key & 7) as u8);
-        if !Schema::tag_ok(schema.fields, number as usize, usize::from(wire_type)) {
-            return None;
-        }
-        self.rest = tail;
-        Some((number, wire_type))
-    }
-
-    #[inline(always)]
-    pub(crate) fn varint(&mut self) -> Option<u64> {
-        let (&byte, tail) = self.rest.split_first()?;
-        if byte < 0x80 {
-            self.rest = tail;
-            return Some(u64::from(byte));
-        }
-        self.long_varint()
-    }
-
-    fn long_varint(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for (i, &byte) in self.rest.iter().take(10).enumerate() {
-            value |= u64::from(byte & 0x7f) << (7 * i);
-            if byte < 0x80 {
-                if i == 9 && byte > 1 {
-                    return None;
-                }
-                self.rest = &self.rest[i + 1..];
-                return Some(value);
-            }
-        }
-        None
-    }
-
-    /// A length-delimited value.
-    #[inline(always)]
-    pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = usize::try_from(self.varint()?).ok()?;
-        if len > self.rest.len() {
-            return None;
-        }
-        let (bytes, tail) = self.rest.split_at(len);
-        self.rest = tail;
-        Some(bytes)
-    }
-
-    #[inline(always)]
-    pub(crate) fn fixed64(&mut self) -> Option<u64> {
-        let (bytes, tail) = self.rest.split_first_chunk::<8>()?;
-        self.rest = tail;
-        Some(u64::from_le_bytes(*bytes))
-    }
-
-    /// Skips a value of `wire_type` (as returned by [`tag`](Self::tag)).
-    #[inline(always)]
-    pub(crate) fn skip(&mut self, wire_type: u8) -> Option<()> {
-        match wire_type {
-            0 => self.varint().map(drop),
-            1 => self.fixed64().map(drop),
-            2 => self.bytes().map(drop),
-            _ => {
-                let (_, tail) = self.rest.split_first_chunk::<4>()?;
-                self.rest = tail;
-                Some(())
-            }
-        }
+    pub(crate) fn new(cur: Cursor<'a>, schema: &'static Schema) -> Self {
+        Quick { cur, schema }
     }
 }
 
-/// Checks the framing of a whole message (tags, lengths, wire types of known fields) without
-/// interpreting it.
-pub(crate) fn check_framing(
-    bytes: &[u8],
-    offset: usize,
+impl<'a> Source<'a> for Quick<'a> {
+    type Error = Fallback;
+    const CHECKED: bool = false;
+
+    #[inline(always)]
+    fn cursor(&self) -> Cursor<'a> {
+        self.cur
+    }
+
+    #[inline(always)]
+    fn field(&mut self) -> Result<Option<Tag>, Fallback> {
+        self.cur.tag(self.schema).map_err(|_| Fallback)
+    }
+
+    #[inline(always)]
+    fn varint(&mut self) -> Result<u64, Fallback> {
+        self.cur.varint().map_err(|_| Fallback)
+    }
+
+    #[inline(always)]
+    fn fixed64(&mut self) -> Result<u64, Fallback> {
+        self.cur
+            .fixed()
+            .map(u64::from_le_bytes)
+            .map_err(|_| Fallback)
+    }
+
+    #[inline(always)]
+    fn bytes(&mut self) -> Result<&'a [u8], Fallback> {
+        self.cur.bytes().map_err(|_| Fallback)
+    }
+
+    #[inline(always)]
+    fn str(&mut self) -> Result<&'a str, Fallback> {
+        std::str::from_utf8(self.bytes()?).map_err(|_| Fallback)
+    }
+
+    #[inline(always)]
+    fn skip(&mut self, tag: Tag) -> Result<(), Fallback> {
+        self.cur.skip(tag.wire_type).map_err(|_| Fallback)
+    }
+
+    #[inline(always)]
+    fn message<W: Walk<'a>>(
+        &mut self,
+        schema: &'static Schema,
+        walk: &mut W,
+    ) -> Result<W::Output, Fallback> {
+        let bytes = self.bytes()?;
+        let cur = Cursor {
+            rest: bytes,
+            end: self.cur.offset(),
+        };
+        walk.walk(&mut Quick::new(cur, schema))
+    }
+}
+
+/// The checked [`Source`]: every error is a [`WireError`] naming the message, the field and
+/// the absolute byte offset.
+#[derive(Clone, Debug)]
+pub(crate) struct Checked<'a> {
+    cur: Cursor<'a>,
     schema: &'static Schema,
-) -> Result<(), WireError> {
-    Reader::new(bytes, offset, schema).try_for_each(|entry| entry.map(drop))
+    /// The number of the current field.
+    number: u32,
+}
+
+impl<'a> Checked<'a> {
+    /// A checked source over the message of `schema` at `cur`.
+    pub(crate) fn new(cur: Cursor<'a>, schema: &'static Schema) -> Self {
+        Checked {
+            cur,
+            schema,
+            number: 0,
+        }
+    }
+
+    /// `problem` in the current field's value at absolute `offset`.
+    fn error(&self, offset: usize, problem: Problem) -> WireError {
+        WireError::Decode {
+            site: self.schema.site(Some(self.number)),
+            offset,
+            problem,
+        }
+    }
+
+    /// `problem` where the cursor stopped, in the current field's value.
+    fn here(&self, problem: Problem) -> WireError {
+        self.error(self.cur.offset(), problem)
+    }
+}
+
+impl<'a> Source<'a> for Checked<'a> {
+    type Error = WireError;
+    const CHECKED: bool = true;
+
+    fn cursor(&self) -> Cursor<'a> {
+        self.cur
+    }
+
+    fn field(&mut self) -> Result<Option<Tag>, WireError> {
+        let at = self.cur.offset();
+        let tag = self
+            .cur
+            .tag(self.schema)
+            .map_err(|(number, problem)| WireError::Decode {
+                site: self.schema.site(number),
+                offset: at,
+                problem,
+            })?;
+        if let Some(tag) = tag {
+            self.number = tag.number;
+        }
+        Ok(tag)
+    }
+
+    fn varint(&mut self) -> Result<u64, WireError> {
+        self.cur.varint().map_err(|p| self.here(p))
+    }
+
+    fn fixed64(&mut self) -> Result<u64, WireError> {
+        self.cur
+            .fixed()
+            .map(u64::from_le_bytes)
+            .map_err(|p| self.here(p))
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], WireError> {
+        self.cur.bytes().map_err(|p| self.here(p))
+    }
+
+    fn str(&mut self) -> Result<&'a str, WireError> {
+        let bytes = self.bytes()?;
+        std::str::from_utf8(bytes).map_err(|e| {
+            let at = self.cur.offset() - bytes.len() + e.valid_up_to();
+            self.error(at, Problem::Utf8)
+        })
+    }
+
+    fn skip(&mut self, tag: Tag) -> Result<(), WireError> {
+        self.cur.skip(tag.wire_type).map_err(|p| self.here(p))
+    }
+
+    fn message<W: Walk<'a>>(
+        &mut self,
+        schema: &'static Schema,
+        walk: &mut W,
+    ) -> Result<W::Output, WireError> {
+        let bytes = self.bytes()?;
+        let cur = Cursor {
+            rest: bytes,
+            end: self.cur.offset(),
+        };
+        walk.walk(&mut Checked::new(cur, schema))
+    }
+}
+
+/// Checks the framing of a message (tags, lengths, wire types of known fields) without
+/// interpreting it; yields its bytes.
+pub(crate) struct Framing;
+
+impl<'a> Walk<'a> for Framing {
+    type Output = &'a [u8];
+
+    /// Out of line: the messages it checks (`warns`, `debugs`, `Any` values) are rare, and
+    /// inlined it would weigh on the hot loops that contain it.
+    #[inline(never)]
+    fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<&'a [u8], S::Error> {
+        let bytes = src.cursor().rest;
+        while let Some(tag) = src.field()? {
+            src.skip(tag)?;
+        }
+        Ok(bytes)
+    }
+}
+
+/// One step through a message: the next occurrence of field `number`, a message of `schema`
+/// read by `inner`; the fields before it are skipped. `None` at the end of the message.
+struct Next<'w, W> {
+    number: u32,
+    schema: &'static Schema,
+    inner: &'w mut W,
+}
+
+impl<'a, W: Walk<'a>> Walk<'a> for Next<'_, W> {
+    type Output = Option<W::Output>;
+
+    #[inline(always)]
+    fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<Self::Output, S::Error> {
+        while let Some(tag) = src.field()? {
+            if tag.number == self.number {
+                return src.message(self.schema, self.inner).map(Some);
+            }
+            src.skip(tag)?;
+        }
+        Ok(None)
+    }
+}
+
+/// The occurrences of a repeated message field, decoded one at a time (by [`decode`]) as an
+/// iterator asks for them. Ends after the first error.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Repeated<'a> {
+    cur: Cursor<'a>,
+    schema: &'static Schema,
+}
+
+impl<'a> Repeated<'a> {
+    /// The message of `schema` at `cur`.
+    pub(crate) fn new(cur: Cursor<'a>, schema: &'static Schema) -> Self {
+        Repeated { cur, schema }
+    }
+
+    /// The next occurrence of field `number`, a message of `of` read by `inner`.
+    #[inline(always)]
+    pub(crate) fn next<W: Walk<'a>>(
+        &mut self,
+        number: u32,
+        of: &'static Schema,
+        inner: &mut W,
+    ) -> Option<Result<W::Output, WireError>> {
+        let mut next = Next {
+            number,
+            schema: of,
+            inner,
+        };
+        decode_then(
+            &mut self.cur,
+            self.schema,
+            &mut next,
+            |cur, found| match found {
+                Ok(found) => found.map(Ok),
+                Err(e) => {
+                    cur.stop();
+                    Some(Err(e))
+                }
+            },
+        )
+    }
 }
 
 #[cfg(test)]
@@ -440,17 +639,34 @@ mod tests {
             ("n", WireType::Varint),
             ("s", WireType::Len),
             ("d", WireType::I64),
-            ("f", WireType::I32),
         ],
     );
 
+    /// Every field of `bytes` as `(number, "Type(value)@offset")`, or the first error.
+    fn read_at(bytes: &[u8], offset: usize) -> Result<Vec<(u32, String)>, WireError> {
+        let mut src = Checked::new(Cursor::new(bytes, offset), &TEST);
+        let mut out = Vec::new();
+        while let Some(tag) = src.field()? {
+            let at = src.cursor().offset();
+            let value = match tag.wire_type {
+                0 => format!("Varint({})@{at}", src.varint()?),
+                1 => format!("I64({})@{at}", src.fixed64()?),
+                2 => {
+                    let b = src.bytes()?;
+                    format!("Len({b:?})@{}", src.cursor().offset() - b.len())
+                }
+                _ => {
+                    src.skip(tag)?;
+                    format!("I32@{at}")
+                }
+            };
+            out.push((tag.number, value));
+        }
+        Ok(out)
+    }
+
     fn read(bytes: &[u8]) -> Result<Vec<(u32, String)>, String> {
-        Reader::new(bytes, 0, &TEST)
-            .map(|e| {
-                e.map(|e| (e.number, format!("{:?}@{}", e.value, e.offset)))
-                    .map_err(|e| e.to_string())
-            })
-            .collect()
+        read_at(bytes, 0).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -551,10 +767,7 @@ mod tests {
             "Test field 101 at byte 3: length 5 exceeds the 0 bytes left"
         );
         // Absolute offsets: the same message seen at offset 100.
-        let err = Reader::new(&[0x12, 0x05], 100, &TEST)
-            .next()
-            .unwrap()
-            .unwrap_err();
+        let err = read_at(&[0x12, 0x05], 100).unwrap_err();
         assert_eq!(
             err.to_string(),
             "Test.s (field 2) at byte 102: length 5 exceeds the 0 bytes left"
@@ -563,20 +776,38 @@ mod tests {
 
     #[test]
     fn fuses_after_an_error_and_checks_utf8() {
-        let mut reader = Reader::new(&[0x0e, 0x08, 0x01], 0, &TEST);
-        assert!(reader.next().unwrap().is_err());
-        assert!(reader.next().is_none());
+        static OUTER: Schema = Schema::new("Outer", &[("t", WireType::Len)]);
+        // Two `t` messages, then a bad tag, then a third: the walk stops at the bad tag.
+        let bytes = [0x0a, 0x00, 0x0a, 0x02, 0x08, 0x01, 0x0e, 0x0a, 0x00];
+        let mut repeated = Repeated::new(Cursor::new(&bytes, 0), &OUTER);
+        assert!(repeated.next(1, &TEST, &mut Framing).unwrap().is_ok());
+        assert!(repeated.next(1, &TEST, &mut Framing).unwrap().is_ok());
+        assert!(repeated.next(1, &TEST, &mut Framing).unwrap().is_err());
+        assert!(repeated.next(1, &TEST, &mut Framing).is_none());
 
         let bytes = [0x12, 0x03, b'a', 0xff, b'b'];
-        let entry = Reader::new(&bytes, 10, &TEST).next().unwrap().unwrap();
-        let Wire::Len(s) = entry.value else {
-            panic!("expected Len")
-        };
+        let mut src = Checked::new(Cursor::new(&bytes, 10), &TEST);
+        assert_eq!(src.field().map(|t| t.map(|t| t.number)), Ok(Some(2)));
         assert_eq!(
-            entry.str(s).unwrap_err().to_string(),
+            src.str().unwrap_err().to_string(),
             "Test.s (field 2) at byte 13: string is not valid UTF-8"
         );
-        assert!(check_framing(&bytes, 0, &TEST).is_ok());
-        assert!(check_framing(&bytes[..4], 0, &TEST).is_err());
+        let check_framing = |b| decode(&mut Cursor::new(b, 0), &TEST, &mut Framing);
+        assert!(check_framing(&bytes).is_ok());
+        assert!(check_framing(&bytes[..4]).is_err());
+    }
+
+    proptest::proptest! {
+        /// The fast path accepts only what the checked path accepts, with the same result.
+        #[test]
+        fn quick_framing_agrees_with_checked(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48),
+        ) {
+            let quick = Framing.walk(&mut Quick::new(Cursor::new(&bytes, 0), &TEST));
+            if let Ok(quick) = quick {
+                let checked = checked(&mut Cursor::new(&bytes, 0), &TEST, &mut Framing);
+                proptest::prop_assert_eq!(Ok(quick), checked);
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@
 //! of two payloads walks as one.
 
 use super::error::WireError;
-use super::pb::{check_framing, Quick, Reader, Schema, Wire, WireType};
+use super::pb::{self, Cursor, Framing, Repeated, Schema, Source, Walk, WireType};
 use super::value::Value;
 
 static PB_POINTS: Schema = Schema::new("PBPoints", &[("arr", WireType::Len)]);
@@ -57,15 +57,21 @@ static ANY: Schema = Schema::new(
 /// the iteration ends after the first error.
 #[derive(Clone, Debug)]
 pub struct Points<'a> {
-    arr: Reader<'a>,
+    arr: Repeated<'a>,
 }
 
 impl<'a> Points<'a> {
     /// A walker over `payload`, the (decompressed) PBPoints bytes.
     pub fn new(payload: &'a [u8]) -> Self {
         Points {
-            arr: Reader::new(payload, 0, &PB_POINTS),
+            arr: Repeated::new(Cursor::new(payload, 0), &PB_POINTS),
         }
+    }
+
+    /// The next point, not yet read: for a walk that reads its fields anyway
+    /// ([`RawPoint::walk_fields`]) and need not read the point twice.
+    pub(crate) fn next_raw(&mut self) -> Option<Result<RawPoint<'a>, WireError>> {
+        self.arr.next(1, &PB_POINT, &mut RawWalk)
     }
 }
 
@@ -73,60 +79,130 @@ impl<'a> Iterator for Points<'a> {
     type Item = Result<PointRef<'a>, WireError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.arr.next_message(1, PointRef::scan)
+        self.arr
+            .next(1, &PB_POINT, &mut PointWalk { sink: SkipFields })
     }
 }
 
 impl std::iter::FusedIterator for Points<'_> {}
 
-impl<'a> Points<'a> {
-    /// The next point, not yet scanned: for a walk that reads its fields anyway
-    /// ([`RawPoint::quick_fields`]) and need not read the point twice.
-    pub(crate) fn next_raw(&mut self) -> Option<Result<RawPoint<'a>, WireError>> {
-        self.arr
-            .next_message(1, |bytes, offset| Ok(RawPoint { bytes, offset }))
-    }
-}
-
-/// A point's bytes as [`Points::next_raw`] yields them: [`scan`](Self::scan) gives the
-/// [`PointRef`] that [`Points`] would have yielded.
+/// A point's bytes as [`Points::next_raw`] yields them, not yet read.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RawPoint<'a> {
-    bytes: &'a [u8],
-    offset: usize,
+    cur: Cursor<'a>,
+}
+
+/// Takes a point's bytes without reading them (for [`Points::next_raw`]).
+struct RawWalk;
+
+impl<'a> Walk<'a> for RawWalk {
+    type Output = RawPoint<'a>;
+
+    #[inline(always)]
+    fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<RawPoint<'a>, S::Error> {
+        Ok(RawPoint { cur: src.cursor() })
+    }
 }
 
 impl<'a> RawPoint<'a> {
-    /// The point, or the error [`Points`] would have yielded.
-    pub(crate) fn scan(self) -> Result<PointRef<'a>, WireError> {
-        PointRef::scan(self.bytes, self.offset)
-    }
-
-    /// Checks the point's framing and calls `f` with each field in wire order, in one walk
-    /// on the fast path ([`Quick`]), as [`PointRef::quick_scan`] and [`FieldRef::quick_scan`]
-    /// would. Returns `None` as soon as the point or a field needs the checked path, possibly
-    /// after some calls to `f`: the caller then discards what `f` saw, and
-    /// [`scan`](Self::scan) and [`PointRef::fields`] give the same fields or the error.
+    /// Reads the point and passes each of its fields, in wire order, to `sink`: in one walk on
+    /// the fast path. When the checked path reads it again, `sink` is started again, and the
+    /// error is the one [`Points`] then [`PointRef::fields`] would have yielded.
     #[inline]
-    pub(crate) fn quick_fields(self, mut f: impl FnMut(FieldRef<'a>)) -> Option<()> {
-        let mut q = Quick::new(self.bytes);
-        while !q.rest.is_empty() {
-            match q.tag(&PB_POINT)? {
-                (2, _) => f(FieldRef::quick_scan(q.bytes()?)?),
-                // `warns` and `debugs` have their framing checked: the checked path does it.
-                (4 | 5, _) => return None,
-                (_, wire_type) => q.skip(wire_type)?,
-            }
-        }
-        Some(())
+    pub(crate) fn walk_fields(self, sink: &mut impl FieldSink<'a>) -> Result<(), WireError> {
+        let mut cur = self.cur;
+        pb::decode(&mut cur, &PB_POINT, &mut PointWalk { sink }).map(drop)
     }
 
     /// Whether the point and every field of it are well-formed.
     pub(crate) fn is_valid(self) -> bool {
-        self.quick_fields(|_| ()).is_some()
-            || self
-                .scan()
-                .is_ok_and(|point| point.fields().all(|f| f.is_ok()))
+        self.walk_fields(&mut ()).is_ok()
+    }
+}
+
+/// What receives the fields of a point as [`RawPoint::walk_fields`] reads them.
+pub(crate) trait FieldSink<'a> {
+    /// Whether the fields are read at all (`false`: only their framing is checked).
+    const READS: bool = true;
+
+    /// A walk of the point starts (again): forget the fields received so far.
+    fn start(&mut self) {}
+
+    /// The next field.
+    fn field(&mut self, field: FieldRef<'a>);
+}
+
+/// Reads every field and keeps none: validation.
+impl<'a> FieldSink<'a> for () {
+    fn field(&mut self, _: FieldRef<'a>) {}
+}
+
+impl<'a, K: FieldSink<'a>> FieldSink<'a> for &mut K {
+    const READS: bool = K::READS;
+
+    #[inline(always)]
+    fn start(&mut self) {
+        (**self).start();
+    }
+
+    #[inline(always)]
+    fn field(&mut self, field: FieldRef<'a>) {
+        (**self).field(field);
+    }
+}
+
+/// Reads no field: the point alone, as [`Points`] yields it.
+struct SkipFields;
+
+impl<'a> FieldSink<'a> for SkipFields {
+    const READS: bool = false;
+
+    fn field(&mut self, _: FieldRef<'a>) {}
+}
+
+/// The decoding of one `PBPoint`: its name and time, the framing of its `warns` and `debugs`,
+/// and its fields, read into `sink`.
+struct PointWalk<K> {
+    sink: K,
+}
+
+impl<'a, K: FieldSink<'a>> Walk<'a> for PointWalk<K> {
+    type Output = PointRef<'a>;
+
+    #[inline(always)]
+    fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<PointRef<'a>, S::Error> {
+        self.sink.start();
+        if S::CHECKED && K::READS {
+            // The point's own errors come before its fields' (as `Points`, then `fields`).
+            PointWalk { sink: SkipFields }.walk(&mut src.clone())?;
+        }
+        let mut point = PointRef {
+            name: &[],
+            time: 0,
+            cur: src.cursor(),
+        };
+        while let Some(tag) = src.field()? {
+            match tag.number {
+                1 => point.name = src.bytes()?,
+                2 if K::READS => {
+                    let field = src.message(&FIELD, &mut FieldWalk)?;
+                    self.sink.field(field);
+                }
+                // Not read: passed over as the bytes it is, without dispatching on the wire type.
+                2 => {
+                    src.bytes()?;
+                }
+                3 => point.time = src.varint()? as i64,
+                4 => {
+                    src.message(&WARN, &mut Framing)?;
+                }
+                5 => {
+                    src.message(&DEBUG, &mut Framing)?;
+                }
+                _ => src.skip(tag)?,
+            }
+        }
+        Ok(point)
     }
 }
 
@@ -138,60 +214,10 @@ impl<'a> RawPoint<'a> {
 pub struct PointRef<'a> {
     name: &'a [u8],
     time: i64,
-    bytes: &'a [u8],
-    offset: usize,
+    cur: Cursor<'a>,
 }
 
 impl<'a> PointRef<'a> {
-    fn scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
-        match Self::quick_scan(bytes, offset) {
-            Some(point) => Ok(point),
-            None => Self::checked_scan(bytes, offset),
-        }
-    }
-
-    /// [`scan`](Self::scan) on the fast path ([`Quick`]); `None` sends the point to
-    /// [`checked_scan`](Self::checked_scan), as does any `warns` or `debugs` to check.
-    #[inline]
-    fn quick_scan(bytes: &'a [u8], offset: usize) -> Option<Self> {
-        let mut point = PointRef {
-            name: &[],
-            time: 0,
-            bytes,
-            offset,
-        };
-        let mut q = Quick::new(bytes);
-        while !q.rest.is_empty() {
-            match q.tag(&PB_POINT)? {
-                (1, _) => point.name = q.bytes()?,
-                (3, _) => point.time = q.varint()? as i64,
-                (4 | 5, _) => return None,
-                (_, wire_type) => q.skip(wire_type)?,
-            }
-        }
-        Some(point)
-    }
-
-    fn checked_scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
-        let mut point = PointRef {
-            name: &[],
-            time: 0,
-            bytes,
-            offset,
-        };
-        for entry in Reader::new(bytes, offset, &PB_POINT) {
-            let entry = entry?;
-            match (entry.number, entry.value) {
-                (1, Wire::Len(b)) => point.name = b,
-                (3, Wire::Varint(v)) => point.time = v as i64,
-                (4, Wire::Len(b)) => check_framing(b, entry.offset, &WARN)?,
-                (5, Wire::Len(b)) => check_framing(b, entry.offset, &DEBUG)?,
-                _ => {}
-            }
-        }
-        Ok(point)
-    }
-
     /// The measurement name.
     pub fn name(&self) -> &'a [u8] {
         self.name
@@ -205,7 +231,7 @@ impl<'a> PointRef<'a> {
     /// The fields (tags and fields alike) in wire order. Ends after the first error.
     pub fn fields(&self) -> Fields<'a> {
         Fields {
-            point: Reader::new(self.bytes, self.offset, &PB_POINT),
+            point: Repeated::new(self.cur, &PB_POINT),
         }
     }
 }
@@ -213,14 +239,14 @@ impl<'a> PointRef<'a> {
 /// Iterates the fields of a [`PointRef`].
 #[derive(Clone, Debug)]
 pub struct Fields<'a> {
-    point: Reader<'a>,
+    point: Repeated<'a>,
 }
 
 impl<'a> Iterator for Fields<'a> {
     type Item = Result<FieldRef<'a>, WireError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.point.next_message(2, FieldRef::scan)
+        self.point.next(2, &FIELD, &mut FieldWalk)
     }
 }
 
@@ -238,109 +264,61 @@ pub struct FieldRef<'a> {
     pub is_tag: bool,
 }
 
-impl<'a> FieldRef<'a> {
-    /// A tag with a string value carries it as [`Value::Tag`].
-    fn tagged(mut self) -> Self {
-        if let (true, Some(Value::Str(s))) = (self.is_tag, self.value) {
-            self.value = Some(Value::Tag(s));
-        }
-        self
-    }
+/// The decoding of one `Field`. Always inlined: it runs once per field of every point decided.
+struct FieldWalk;
 
-    fn scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
-        match Self::quick_scan(bytes) {
-            Some(field) => Ok(field),
-            None => Self::checked_scan(bytes, offset),
-        }
-    }
+impl<'a> Walk<'a> for FieldWalk {
+    type Output = FieldRef<'a>;
 
-    /// [`scan`](Self::scan) on the fast path ([`Quick`]); `None` sends the field to
-    /// [`checked_scan`](Self::checked_scan), as does an `Any` value (whose framing is checked).
-    /// Always inlined: it runs once per field of every point decided.
     #[inline(always)]
-    fn quick_scan(bytes: &'a [u8]) -> Option<Self> {
+    fn walk<S: Source<'a>>(&mut self, src: &mut S) -> Result<FieldRef<'a>, S::Error> {
         let mut field = FieldRef {
             key: &[],
             value: None,
             is_tag: false,
         };
-        let mut q = Quick::new(bytes);
-        while !q.rest.is_empty() {
-            let value = match q.tag(&FIELD)? {
-                (1, _) => {
-                    field.key = q.bytes()?;
+        while let Some(tag) = src.field()? {
+            let value = match tag.number {
+                1 => {
+                    field.key = src.bytes()?;
                     continue;
                 }
-                (8, _) => {
-                    field.is_tag = q.varint()? != 0;
+                8 => {
+                    field.is_tag = src.varint()? != 0;
                     continue;
                 }
-                (2, _) => Value::Int(q.varint()? as i64),
-                (3, _) => Value::Uint(q.varint()?),
-                (4, _) => Value::Float(f64::from_bits(q.fixed64()?)),
-                (5, _) => Value::Bool(q.varint()? != 0),
-                (6, _) => Value::Bytes(q.bytes()?),
-                (7, _) => return None,
-                (11, _) => Value::Str(q.bytes()?),
-                (_, wire_type) => {
-                    q.skip(wire_type)?;
+                2 => Value::Int(src.varint()? as i64),
+                3 => Value::Uint(src.varint()?),
+                4 => Value::Float(f64::from_bits(src.fixed64()?)),
+                5 => Value::Bool(src.varint()? != 0),
+                6 => Value::Bytes(src.bytes()?),
+                // Protobuf would merge repeated occurrences of this message; the last wins here.
+                7 => Value::Any(src.message(&ANY, &mut Framing)?),
+                11 => Value::Str(src.bytes()?),
+                _ => {
+                    src.skip(tag)?;
                     continue;
                 }
             };
             field.value = Some(value);
         }
-        Some(field.tagged())
-    }
-
-    fn checked_scan(bytes: &'a [u8], offset: usize) -> Result<Self, WireError> {
-        let mut field = FieldRef {
-            key: &[],
-            value: None,
-            is_tag: false,
-        };
-        for entry in Reader::new(bytes, offset, &FIELD) {
-            let entry = entry?;
-            let value = match (entry.number, entry.value) {
-                (1, Wire::Len(b)) => {
-                    field.key = b;
-                    continue;
-                }
-                (8, Wire::Varint(v)) => {
-                    field.is_tag = v != 0;
-                    continue;
-                }
-                (2, Wire::Varint(v)) => Value::Int(v as i64),
-                (3, Wire::Varint(v)) => Value::Uint(v),
-                (4, Wire::I64(bits)) => Value::Float(f64::from_bits(bits)),
-                (5, Wire::Varint(v)) => Value::Bool(v != 0),
-                (6, Wire::Len(b)) => Value::Bytes(b),
-                (7, Wire::Len(b)) => {
-                    // Protobuf would merge repeated occurrences of this message; the last wins here.
-                    check_framing(b, entry.offset, &ANY)?;
-                    Value::Any(b)
-                }
-                (11, Wire::Len(b)) => Value::Str(b),
-                _ => continue,
-            };
-            field.value = Some(value);
+        // A tag with a string value carries it as `Value::Tag`.
+        if let (true, Some(Value::Str(s))) = (field.is_tag, field.value) {
+            field.value = Some(Value::Tag(s));
         }
-        Ok(field.tagged())
+        Ok(field)
     }
 }
 
 /// Walks a whole PBPoints payload, every point and every field, and returns the number of
-/// points, or the first error. Each point is read once on the fast path
-/// ([`RawPoint::quick_fields`]); one it does not take is walked again by the checked path.
+/// points, or the first error (the one [`Points`] and [`PointRef::fields`] would yield). Each
+/// point is read once on the fast path; one it does not take is read again by the checked
+/// path.
 pub fn count_points(payload: &[u8]) -> Result<usize, WireError> {
     let mut count = 0;
     let mut walk = Points::new(payload);
     while let Some(point) = walk.next_raw() {
-        let point = point?;
-        if point.quick_fields(|_| ()).is_none() {
-            for field in point.scan()?.fields() {
-                field?;
-            }
-        }
+        point?.walk_fields(&mut ())?;
         count += 1;
     }
     Ok(count)
@@ -349,6 +327,18 @@ pub fn count_points(payload: &[u8]) -> Result<usize, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::pb::Quick;
+
+    /// Collects the fields (the fused walk in tests).
+    impl<'a> FieldSink<'a> for Vec<FieldRef<'a>> {
+        fn start(&mut self) {
+            self.clear();
+        }
+
+        fn field(&mut self, field: FieldRef<'a>) {
+            self.push(field);
+        }
+    }
 
     /// A protobuf length-delimited field.
     fn len_field(number: u8, bytes: &[u8]) -> Vec<u8> {
@@ -410,20 +400,25 @@ mod tests {
                         *b = byte;
                     }
                 }
-                if let Some(quick) = FieldRef::quick_scan(&input) {
-                    proptest::prop_assert_eq!(Ok(quick), FieldRef::checked_scan(&input, 0));
+                let cur = Cursor::new(&input, 0);
+                if let Ok(quick) = FieldWalk.walk(&mut Quick::new(cur, &FIELD)) {
+                    let checked = pb::checked(&mut { cur }, &FIELD, &mut FieldWalk);
+                    proptest::prop_assert_eq!(Ok(quick), checked);
                 }
-                if let Some(quick) = PointRef::quick_scan(&input, 0) {
-                    proptest::prop_assert_eq!(Ok(quick), PointRef::checked_scan(&input, 0));
+                let mut scan = PointWalk { sink: SkipFields };
+                if let Ok(quick) = scan.walk(&mut Quick::new(cur, &PB_POINT)) {
+                    let checked = pb::checked(&mut { cur }, &PB_POINT, &mut scan);
+                    proptest::prop_assert_eq!(Ok(quick), checked);
                 }
                 // The fused walk of a point and its fields sees what the two scans see.
-                let raw = RawPoint { bytes: &input, offset: 0 };
                 let mut quick_fields = Vec::new();
-                if raw.quick_fields(|f| quick_fields.push(f)).is_some() {
-                    let point = PointRef::checked_scan(&input, 0);
+                let mut fused = PointWalk { sink: &mut quick_fields };
+                if fused.walk(&mut Quick::new(cur, &PB_POINT)).is_ok() {
+                    let point = pb::checked(&mut { cur }, &PB_POINT, &mut scan);
                     proptest::prop_assert!(point.is_ok());
                     let fields: Result<Vec<_>, _> = point.unwrap().fields().collect();
                     proptest::prop_assert_eq!(Ok(quick_fields), fields);
+                    let raw = RawPoint { cur };
                     proptest::prop_assert!(raw.is_valid());
                 }
             }

@@ -145,15 +145,29 @@ pub fn compress(src: &[u8], level: i32) -> Vec<u8> {
     out
 }
 
+impl PacketRef<'_> {
+    /// Whether this packet's payload is a zstd frame to decompress: `payload_compression` is
+    /// [`COMPRESSION_ZSTD`] and `points_payload` is not empty.
+    ///
+    /// The empty-zstd rule, as the reference decides it: an empty (or absent) payload is an
+    /// empty PBPoints, whatever `payload_compression` says; it is never a frame to decode, so
+    /// it is neither an error nor a decompression. [`payload_bytes`] and the engine's buffered
+    /// segments both follow this one rule.
+    pub fn payload_is_zstd_frame(&self) -> bool {
+        self.payload_compression == COMPRESSION_ZSTD && !self.points_payload.is_empty()
+    }
+}
+
 /// The PBPoints bytes of `packet`'s payload: borrowed when `payload_compression` is 0,
-/// decompressed to at most `cap` bytes when it is 1 (an empty payload stays empty, as in the
-/// reference), and [`WireError::UnsupportedCompression`] for any other value.
+/// decompressed to at most `cap` bytes when it is 1 (an empty payload stays empty: see
+/// [`PacketRef::payload_is_zstd_frame`]), and [`WireError::UnsupportedCompression`] for any
+/// other value.
 pub fn payload_bytes<'a>(packet: &PacketRef<'a>, cap: usize) -> Result<Cow<'a, [u8]>, WireError> {
+    if packet.payload_is_zstd_frame() {
+        return decompress_capped(packet.points_payload, cap).map(Cow::Owned);
+    }
     match packet.payload_compression {
-        COMPRESSION_NONE => Ok(Cow::Borrowed(packet.points_payload)),
-        // As the reference: an empty payload is empty, whatever the compression says.
-        COMPRESSION_ZSTD if packet.points_payload.is_empty() => Ok(Cow::Borrowed(&[])),
-        COMPRESSION_ZSTD => decompress_capped(packet.points_payload, cap).map(Cow::Owned),
+        COMPRESSION_NONE | COMPRESSION_ZSTD => Ok(Cow::Borrowed(packet.points_payload)),
         other => Err(WireError::UnsupportedCompression(other)),
     }
 }
