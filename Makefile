@@ -48,12 +48,14 @@ build: go-lib
 .PHONY: lint rust-test
 
 # Clippy runs on the default members with the tests' `test-panic` feature (ts__test_panic), and
-# on the Python extension's crate, which is not a default member.
+# on the Python extension's crate, which is not a default member; rustdoc on the default members
+# (a broken doc link is an error).
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 	$(CARGO) clippy --all-targets --features tailsampling-tests/test-panic -- -D warnings
 	$(CARGO) clippy -p tailsampling-python --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --quiet
 
 # `test-panic` adds the C ABI's test-only `ts__test_panic` (tests/it/ffi_panic.rs); `capi-stage`
 # then reuses this dev build of the dependencies for the C and Go tests' static library.
