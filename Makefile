@@ -355,7 +355,7 @@ py-test: py-tools
 # ABI. fuzz-smoke builds every target once and runs each for FUZZ_SECONDS over its committed
 # seeds and the inputs that once found a bug, fuzz/regressions/TARGET (part of `make test`).
 
-FUZZ_TARGETS := packet_decode points_walk zstd_payload config_json condition schema_rules ffi_session
+FUZZ_TARGETS := packet_decode points_walk zstd_payload config_json condition schema_rules ffi_session wal_recover
 FUZZ_SECONDS ?= 10
 # cargo-fuzz needs nightly rustc flags (sanitizers, coverage). The smoke uses the same toolchain
 # as the rest of the build, with RUSTC_BOOTSTRAP=1, and never names another one: asking rustup

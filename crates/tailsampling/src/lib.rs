@@ -12,6 +12,7 @@
 
 pub mod compat;
 pub mod config;
+pub mod durable;
 pub mod engine;
 pub mod filter;
 pub mod metrics;

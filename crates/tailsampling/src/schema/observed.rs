@@ -160,7 +160,7 @@ impl Observed {
     /// Whether the decision of the group with creation sequence `seq` should be observed:
     /// every group at first, then one in eight, so observing stays off the hot path.
     pub fn wants(&self, seq: u64) -> bool {
-        self.groups < OBSERVE_ALL_FIRST || seq % OBSERVE_EVERY == 0
+        self.groups < OBSERVE_ALL_FIRST || seq.is_multiple_of(OBSERVE_EVERY)
     }
 
     /// Counts one observed group.
