@@ -22,6 +22,9 @@ mod filter_roundtrip;
 
 // Configuration, and the checking rules.
 mod config;
+
+// The write-ahead log store (issue 15).
+mod durable;
 mod rules_corpus;
 mod rules_props;
 mod rules_schema;

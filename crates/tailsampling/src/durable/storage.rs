@@ -15,6 +15,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
@@ -183,6 +184,7 @@ struct Disk {
     fail_syncs: bool,
     space: Option<u64>,
     short_read: Option<usize>,
+    sync_delay: Duration,
     syncs: u64,
 }
 
@@ -239,6 +241,7 @@ impl SimDisk {
             fail_syncs: false,
             space: None,
             short_read: None,
+            sync_delay: Duration::ZERO,
             syncs: 0,
         })))
     }
@@ -292,6 +295,12 @@ impl SimDisk {
         let mut disk = self.0.lock();
         let file = disk.files.get_mut(name).expect("flip_bit: no such file");
         file.data[offset] ^= 1 << bit;
+    }
+
+    /// Every sync takes `delay` (outside the disk's lock), as a real fsync takes time; it makes
+    /// durable the bytes appended before it started.
+    pub fn set_sync_delay(&self, delay: Duration) {
+        self.0.lock().sync_delay = delay;
     }
 
     /// The files and their lengths, sorted by name.
@@ -354,8 +363,16 @@ impl StorageFile for SimStorageFile {
         if disk.fail_syncs {
             return Err(io::Error::other("simulated fsync failure"));
         }
+        let len = disk.file(&self.name)?.data.len();
+        let delay = disk.sync_delay;
+        if !delay.is_zero() {
+            drop(disk);
+            std::thread::sleep(delay);
+            disk = self.disk.lock();
+            disk.alive(self.epoch)?;
+        }
         let file = disk.file(&self.name)?;
-        file.synced = file.data.len();
+        file.synced = file.synced.max(len.min(file.data.len()));
         disk.syncs += 1;
         Ok(())
     }
