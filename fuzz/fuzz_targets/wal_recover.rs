@@ -23,7 +23,10 @@ fuzz_target!(|bytes: &[u8]| {
         record.encode(&mut encoded);
     })
     .unwrap();
-    assert!(bytes.starts_with(&encoded), "recovered records are not a prefix");
+    assert!(
+        bytes.starts_with(&encoded),
+        "recovered records are not a prefix"
+    );
     assert_eq!(recovery.bytes, encoded.len() as u64);
     assert_eq!(recovery.records, next - 1);
     match &recovery.cut {
@@ -36,7 +39,10 @@ fuzz_target!(|bytes: &[u8]| {
     // The reader agrees with recovery.
     let mut reader = Reader::new(bytes);
     assert_eq!(reader.by_ref().count() as u64, recovery.records);
-    assert_eq!(reader.stop().map(|s| s.offset), recovery.cut.as_ref().map(|c| c.offset));
+    assert_eq!(
+        reader.stop().map(|s| s.offset),
+        recovery.cut.as_ref().map(|c| c.offset)
+    );
 
     // The log goes on after the valid records.
     assert_eq!(log.append(7, b"after").unwrap(), next);

@@ -28,7 +28,8 @@
 //! [`Log::open`] takes the directory's lock, reads every segment in order and hands each record
 //! to the caller. A torn or corrupt tail of the last segment is what a crash leaves (a write cut
 //! short): it is cut, so new appends follow the valid records, and counted in the [`Recovery`]
-//! report. Damage anywhere else (a corrupt record in an earlier segment, a missing segment, a
+//! report. The cut starts at the first bad record, so a corrupt record in the last segment
+//! takes the records after it in that segment with it: [`Cut::bytes`] counts them. Damage anywhere else (a corrupt record in an earlier segment, a missing segment, a
 //! short read) is data loss in the middle of the log and is an error, never skipped. The caller
 //! may then stop, restore the directory from a copy, or decide to accept the loss explicitly by
 //! moving the named segment and those after it out of the directory and opening again (the log
@@ -55,12 +56,14 @@ pub fn segment_name(first: Lsn) -> String {
     format!("{first:020}{SUFFIX}")
 }
 
-/// The first LSN of the segment named `name`, or `None` for a file that is not a segment.
+/// The first LSN of the segment named `name`, or `None` for a file that is not a segment (LSNs
+/// start at 1).
 fn segment_first(name: &str) -> Option<Lsn> {
     let digits = name.strip_suffix(SUFFIX)?;
     (digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
         .then(|| digits.parse().ok())
         .flatten()
+        .filter(|&first| first > 0)
 }
 
 /// What went wrong with the log.
@@ -444,6 +447,7 @@ mod tests {
         assert_eq!(segment_first(&segment_name(u64::MAX)), Some(u64::MAX));
         assert_eq!(segment_first("00000000000000000042.tmp"), None);
         assert_eq!(segment_first("42.wal"), None);
+        assert_eq!(segment_first(&segment_name(0)), None);
         assert!(segment_name(9) < segment_name(10));
     }
 
