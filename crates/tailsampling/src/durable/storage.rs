@@ -168,6 +168,9 @@ impl Storage for FsStorage {
 struct SimFile {
     data: Vec<u8>,
     synced: usize,
+    /// The bytes a failed sync lost (`start..end`): as Linux does after a writeback error, the
+    /// pages are marked clean, a later sync reports success, and a crash finds zeros there.
+    lost: Option<(usize, usize)>,
 }
 
 /// The simulated disk, shared by a [`SimDisk`] and every [`SimStorage`] over it.
@@ -219,6 +222,10 @@ impl Disk {
             let kept = keep(self, unsynced).min(unsynced);
             file.data.truncate(file.synced + kept);
             file.synced = file.data.len();
+            if let Some((start, end)) = file.lost.take() {
+                let end = end.min(file.data.len());
+                file.data[start.min(end)..end].fill(0);
+            }
         }
         self.files = files;
     }
@@ -272,7 +279,9 @@ impl SimDisk {
         self.0.lock().crash(|_, _| torn);
     }
 
-    /// From now on, every sync fails (`true`) or works (`false`).
+    /// From now on, every sync fails (`true`) or works (`false`). A failed sync loses the
+    /// file's unsynced bytes as Linux may: a later sync succeeds, yet after a crash those bytes
+    /// are zeros (why a failed sync must never be retried).
     pub fn fail_syncs(&self, fail: bool) {
         self.0.lock().fail_syncs = fail;
     }
@@ -361,6 +370,8 @@ impl StorageFile for SimStorageFile {
         let mut disk = self.disk.lock();
         disk.alive(self.epoch)?;
         if disk.fail_syncs {
+            let file = disk.file(&self.name)?;
+            file.lost = file.lost.or(Some((file.synced, file.data.len())));
             return Err(io::Error::other("simulated fsync failure"));
         }
         let len = disk.file(&self.name)?.data.len();
@@ -435,6 +446,7 @@ impl Storage for SimStorage {
         let freed = file.data.len().saturating_sub(len as usize) as u64;
         file.data.resize(len as usize, 0);
         file.synced = file.data.len();
+        file.lost = file.lost.filter(|&(start, _)| start < file.data.len());
         if let Some(space) = &mut disk.space {
             *space += freed;
         }
@@ -536,6 +548,15 @@ mod tests {
         assert_eq!(storage.read("a", 0, 100).unwrap(), b"vxyz");
         disk.fail_syncs(true);
         assert!(file.sync().is_err());
+        disk.fail_syncs(false);
+        file.sync().unwrap();
+        disk.crash_keeping(0);
+        let storage = disk.storage();
+        assert_eq!(
+            storage.read("a", 0, 100).unwrap(),
+            [0; 4],
+            "a retried sync reported success for lost bytes"
+        );
         assert!(storage.lock().is_ok());
         let other = disk.storage();
         assert_eq!(other.lock().unwrap_err().kind(), ErrorKind::WouldBlock);
