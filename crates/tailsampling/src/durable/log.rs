@@ -7,7 +7,9 @@
 //! digits so that names sort as numbers (`00000000000000000001.wal`); records are numbered from 1
 //! without gaps across segments. The last segment is the active one: appends go to its end, and
 //! it is rolled (synced, then a new segment created) before a record would take it past the
-//! configured size. Every segment but the last is therefore synced whole.
+//! configured size. Every segment but the last is therefore synced whole, which is what lets
+//! recovery treat damage before the last segment as data loss. The roll's sync runs under the
+//! log's lock: appends wait for one sync per segment.
 //!
 //! # Appending and syncing
 //!
@@ -204,7 +206,8 @@ pub struct Log<S: Storage> {
 impl<S: Storage> Log<S> {
     /// Opens the log in `storage` (recovery): takes the directory's lock, hands every valid
     /// record to `on_record` in LSN order, cuts a torn or corrupt tail of the last segment, and
-    /// syncs the last segment so that everything recovered is durable. An empty directory
+    /// syncs the last segment so that everything recovered is durable. It reads one segment at a
+    /// time into memory, and hands out payloads borrowed from it. An empty directory
     /// starts a new log at LSN 1. Segments roll before they would pass `segment_bytes` (a
     /// segment holds at least one record, however large).
     pub fn open(
@@ -328,8 +331,8 @@ impl<S: Storage> Log<S> {
         record.encode(&mut scratch);
         let written = st.active.append(&scratch);
         st.scratch = scratch;
-        let name = segment_name(*st.segments.back().expect("an active segment"));
         if let Err(e) = written {
+            let name = segment_name(*st.segments.back().expect("an active segment"));
             // Cut what was written of the record, so the next append follows valid records.
             if let Err(cut) = self.storage.truncate(&name, st.active_len) {
                 return Err(st.fail(format!(
@@ -384,14 +387,14 @@ impl<S: Storage> Log<S> {
             }
             st.syncing = true;
             let file = Arc::clone(&st.active);
-            let name = segment_name(*st.segments.back().expect("an active segment"));
+            let segment = *st.segments.back().expect("an active segment");
             let upto = st.next - 1;
             let result = parking_lot::MutexGuard::unlocked(&mut st, || file.sync());
             st.syncing = false;
             match result {
                 Ok(()) => st.durable = st.durable.max(upto),
                 Err(e) => {
-                    st.fail(format!("sync {name}: {e}"));
+                    st.fail(format!("sync {}: {e}", segment_name(segment)));
                 }
             }
             self.synced.notify_all();
