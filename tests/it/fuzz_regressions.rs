@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::common::{rle_frame, REFERENCE_EXAMPLE};
 use prost::Message;
 use serde_json::Value as Json;
+use tailsampling::durable::{Record, MAX_BODY};
 use tailsampling::wire::proto::aggregate::DataPacket;
 use tailsampling::wire::proto::point::{field::Val, Debug, Field, PbPoint, PbPoints, Warn};
 use tailsampling::wire::{
@@ -59,6 +60,16 @@ fn rules_config(case: &str) -> Vec<u8> {
 
 fn rules_schema(name: &str) -> Vec<u8> {
     std::fs::read(root().join("tests/rules/schemas").join(name)).expect("schema")
+}
+
+/// A write-ahead log segment holding `records` (kind, payload), then `tail`.
+fn wal_segment(records: &[(u8, &[u8])], tail: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &(kind, payload) in records {
+        Record { kind, payload }.encode(&mut out);
+    }
+    out.extend_from_slice(tail);
+    out
 }
 
 /// `config`, a NUL byte, then `rest`: the input of the targets that take two documents.
@@ -187,6 +198,12 @@ fn seeds() -> Vec<Seed> {
         payload_compression: 9,
         ..trace.clone()
     };
+    let wal_records: [(u8, &[u8]); 3] = [
+        (1, b"config tkn_a"),
+        (2, &[0x0a, 3, b'a', b'b', b'c']),
+        (3, b""),
+    ];
+    let wal = wal_segment(&wal_records, &[]);
     let batch = encode_batch(
         "collector-1",
         &[PacketRef::from(&logging), PacketRef::from(&rum)],
@@ -280,6 +297,12 @@ fn seeds() -> Vec<Seed> {
         ("schema_rules", "sql_schema", joined(&sql, &rules_schema("schema.sql"))),
         ("schema_rules", "no_schema", rules_config("45-missing-action-and-paren.json")),
         ("schema_rules", "bad_sql", joined(&sql, b"CREATE TABLE spans (a JSON, b Nullable(INT))")),
+        ("wal_recover", "three_records", wal.clone()),
+        ("wal_recover", "torn_body", [&wal[..], &wal_segment(&[(4, b"a packet payload")], &[])[..15]].concat()),
+        ("wal_recover", "torn_header", wal_segment(&wal_records, &[0x11, 0, 0])),
+        ("wal_recover", "bit_flip", { let mut w = wal.clone(); w[wal.len() - 12] ^= 4; w }),
+        ("wal_recover", "zero_tail", wal_segment(&wal_records, &[0; 32])),
+        ("wal_recover", "too_long", wal_segment(&wal_records[..1], &[&(MAX_BODY as u32 + 1).to_le_bytes()[..], &[0; 5]].concat())),
         ("ffi_session", "keep_errors", Ops::new(0b0000_1001)
             .config(0, 1)
             .packed(1, 0, 0, &[(0, 0, 1, 9000), (0, 1, 0, 10), (1, 0, 0, 20)])
