@@ -23,7 +23,7 @@ mod filter_roundtrip;
 // Configuration, and the checking rules.
 mod config;
 
-// The write-ahead log store (issue 15).
+// The write-ahead log store (`tailsampling::durable`).
 mod durable;
 mod rules_corpus;
 mod rules_props;

@@ -1,6 +1,6 @@
-//! The engine's write-ahead log store for issue 15's `data_dir` (durability): a checksummed,
-//! append-only segment log with group commit and crash recovery. Not yet used by the engine:
-//! the next step writes accepted packets and configs through it.
+//! The write-ahead log store the engine's durability (a `data_dir` option) is being built on: a
+//! checksummed, append-only segment log with group commit and crash recovery. Not yet used by
+//! the engine: the next step writes accepted packets and configs through it.
 //!
 //! - [`storage`]: the [`Storage`] trait, the only way the log touches files, over a directory
 //!   ([`FsStorage`]) or a simulated disk with injectable faults ([`SimDisk`], [`SimStorage`]).
