@@ -52,6 +52,8 @@ package tailsampling
 #cgo nocallback ts_flush
 #cgo noescape ts_stats_json
 #cgo nocallback ts_stats_json
+#cgo noescape ts_ack
+#cgo nocallback ts_ack
 #cgo noescape ts_record_send
 #cgo nocallback ts_record_send
 #cgo noescape ts_buf_free

@@ -9,6 +9,9 @@ import "unsafe"
 // Delivery is one body to write upstream: POST <Path>?token=<Token> with header
 // Content-Type: <ContentType>. Its fields are Go memory, copied out of the library's.
 type Delivery struct {
+	// ID is the delivery's number, unique within its Processor (1, 2, … in the order the
+	// polls hand deliveries out): pass it to Processor.Ack once Body is written upstream.
+	ID uint64
 	// Token is the tenant to write with.
 	Token string
 	// DataType is "tracing", "logging", "rum" or "metric".
@@ -34,6 +37,7 @@ func takeDeliveries(out *C.ts_deliveries) []Delivery {
 	for i := range items {
 		it := &items[i]
 		ds[i] = Delivery{
+			ID:          uint64(it.id),
 			Token:       C.GoStringN(it.token, C.int(it.token_len)),
 			DataType:    staticString(it.data_type),
 			Path:        staticString(it.path),

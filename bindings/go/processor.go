@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Processor is a tail-sampling engine. Every method is safe for concurrent use by many
@@ -213,6 +214,26 @@ func (p *Processor) RecordSend(token, dataType string, result SendResult, n uint
 	dp, dn := cText(dataType)
 	var cerr *C.ts_error
 	st := C.ts_record_send(h, tp, tn, dp, dn, C.uint32_t(result), C.uint64_t(n), &cerr)
+	p.release()
+	return check(st, cerr)
+}
+
+// Ack acknowledges deliveries (their Delivery.ID) as written upstream. The engine is
+// memory-only: a delivery handed out by a poll is already forgotten, so any ids are accepted
+// and nothing changes. Hosts call it after each successful upstream write all the same, so
+// that they keep working unchanged once the engine keeps state on disk and hands out again,
+// after a restart, the deliveries never acknowledged.
+func (p *Processor) Ack(ids ...uint64) error {
+	h, err := p.acquire("Ack")
+	if err != nil {
+		return err
+	}
+	var ptr *C.uint64_t
+	if len(ids) > 0 {
+		ptr = (*C.uint64_t)(unsafe.Pointer(&ids[0]))
+	}
+	var cerr *C.ts_error
+	st := C.ts_ack(h, ptr, C.size_t(len(ids)), &cerr)
 	p.release()
 	return check(st, cerr)
 }

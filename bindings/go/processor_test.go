@@ -215,6 +215,16 @@ func TestSession(t *testing.T) {
 	if len(ms) != 1 || ms[0].Token != "tkn" || ms[0].Path != "/v1/write/metric" || ms[0].Points == 0 {
 		t.Fatalf("metrics %+v", ms)
 	}
+	// One numbering across both polls, from 1; acknowledging is accepted (memory-only engine).
+	if d.ID != 1 || ms[0].ID != 2 {
+		t.Fatalf("delivery ids %d, %d, want 1, 2", d.ID, ms[0].ID)
+	}
+	if err := p.Ack(d.ID, ms[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Ack(); err != nil {
+		t.Fatal(err)
+	}
 	for _, pt := range must[[]pbtest.Point](t)(pbtest.DecodePoints(ms[0].Body)) {
 		if pt.Name != "tail_sampling" || pt.Tag("data_type") != "tracing" {
 			t.Fatalf("metric point %+v", pt)
@@ -431,6 +441,7 @@ func TestClosed(t *testing.T) {
 		wantErr(t, q.SetTime(t0), ts.ErrClosed, "SetTime")
 		wantErr(t, q.Flush(), ts.ErrClosed, "Flush")
 		wantErr(t, q.RecordSend("t", "rum", ts.SendDrop, 1), ts.ErrClosed, "RecordSend")
+		wantErr(t, q.Ack(1), ts.ErrClosed, "Ack")
 		_, err = q.Stats()
 		wantErr(t, err, ts.ErrClosed, "StatsJSON")
 	}

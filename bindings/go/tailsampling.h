@@ -54,9 +54,10 @@
 
 /**
  * The ABI version: bumped on any incompatible change of this header. Compare with
- * `ts_abi_version()` at startup to detect a header/library mismatch.
+ * `ts_abi_version()` at startup to detect a header/library mismatch. Version 2 added
+ * `ts_delivery.id` (its first field, so the struct's layout changed) and `ts_ack`.
  */
-#define TS_ABI_VERSION 1
+#define TS_ABI_VERSION 2
 
 /**
  * The library version's major part (`ts_version()` is `"MAJOR.MINOR.PATCH"`).
@@ -100,6 +101,12 @@ typedef uint32_t ts_status;
  * Every pointer is valid until the `ts_deliveries` holding this item is freed.
  */
 typedef struct ts_delivery {
+  /**
+   * The delivery's number, unique within its processor (1, 2, … in the order the polls
+   * hand deliveries out): pass it to `ts_ack` once the body is written upstream. (New in
+   * ABI version 2, which put it first.)
+   */
+  uint64_t id;
   /**
    * The token (tenant) to write with: `token[0..token_len]`, UTF-8, also followed by a
    * NUL byte (so it can be used as a C string when it has no interior NUL).
@@ -490,6 +497,26 @@ ts_status ts_flush(const struct ts_processor *p, struct ts_error **err);
  * `p` is NULL or a live processor; `out` and `err` are NULL or valid for a write.
  */
 ts_status ts_stats_json(const struct ts_processor *p, struct ts_buf *out, struct ts_error **err);
+
+/**
+ * Acknowledges the deliveries `ids[0..n]` (their `ts_delivery.id`) as written upstream.
+ *
+ * The engine is memory-only: a delivery handed out by a poll is already forgotten, so any
+ * ids are accepted and nothing changes. Hosts call it after each successful upstream write
+ * all the same, so that they keep working unchanged once the engine keeps state on disk and
+ * hands out again, after a restart, the deliveries never acknowledged.
+ *
+ * `(NULL, 0)` acknowledges nothing. Returns `TS_OK`, `TS_INVALID_ARGUMENT` (NULL `p`,
+ * `(NULL, n > 0)`), `TS_POISONED`, `TS_PANIC`. Thread-safe.
+ *
+ * # Safety
+ * `p` is NULL or a live processor; `ids` is NULL or valid for reads of `n` values; `err` is
+ * NULL or valid for a write.
+ */
+ts_status ts_ack(const struct ts_processor *p,
+                 const uint64_t *ids,
+                 size_t n,
+                 struct ts_error **err);
 
 /**
  * Counts `n` delivery attempts of the host into the `dataway_aggregate` runtime counters

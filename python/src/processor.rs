@@ -200,6 +200,15 @@ impl PyProcessor {
         })
     }
 
+    /// Acknowledges deliveries (their ``id``) as written upstream. The engine is memory-only:
+    /// a delivery handed out by a poll is already forgotten, so any ids are accepted and
+    /// nothing changes. Hosts call it after each successful upstream write all the same, so
+    /// that they keep working unchanged once the engine keeps state on disk and hands out
+    /// again, after a restart, the deliveries never acknowledged.
+    fn ack(&self, py: Python<'_>, ids: Vec<u64>) -> PyResult<()> {
+        self.call(py, "ack", |p| p.ack(&ids))?.map_err(to_py_err)
+    }
+
     /// Releases the engine; buffered and pending data are discarded (``flush`` and
     /// ``poll_kept`` first to deliver them). Calls in flight finish; later calls raise
     /// ``InvalidArgument``. Closing twice is allowed.
@@ -242,6 +251,10 @@ impl PyProcessor {
 /// ``{upstream}{path}?token={token}`` with ``Content-Type: {content_type}``.
 #[pyclass(frozen, module = "tailsampling", name = "Delivery")]
 pub struct PyDelivery {
+    /// The delivery's number, unique within its processor (1, 2, … in the order the polls
+    /// hand deliveries out): pass it to ``Processor.ack`` once ``body`` is written upstream.
+    #[pyo3(get)]
+    id: u64,
     /// The token (tenant) to write with.
     #[pyo3(get)]
     token: String,
@@ -265,6 +278,7 @@ pub struct PyDelivery {
 impl PyDelivery {
     fn new(py: Python<'_>, d: tailsampling::Delivery) -> Self {
         PyDelivery {
+            id: d.id,
             body: PyBytes::new(py, &d.body).unbind(),
             token: d.token,
             data_type: d.data_type,
@@ -279,7 +293,8 @@ impl PyDelivery {
 impl PyDelivery {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
-            "Delivery(token={}, data_type={}, path={}, points={}, body=<{} bytes>)",
+            "Delivery(id={}, token={}, data_type={}, path={}, points={}, body=<{} bytes>)",
+            self.id,
             repr(py, &self.token)?,
             repr(py, self.data_type)?,
             repr(py, self.path)?,

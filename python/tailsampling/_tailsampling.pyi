@@ -133,6 +133,11 @@ class Delivery:
     """
 
     @property
+    def id(self) -> int:
+        """The delivery's number, unique within its processor (1, 2, … in the order the polls
+        hand deliveries out): pass it to ``Processor.ack`` once ``body`` is written upstream.
+        """
+    @property
     def token(self) -> str:
         """The token (tenant) to write with."""
     @property
@@ -224,6 +229,13 @@ class Processor:
     ) -> None:
         """Counts ``n`` delivery attempts of the host for the ``dataway_aggregate`` runtime
         counters: ``result`` is ``"success"``, ``"failure"`` or ``"drop"``.
+        """
+    def ack(self, ids: Sequence[int]) -> None:
+        """Acknowledges deliveries (their ``id``) as written upstream. The engine is memory-only:
+        a delivery handed out by a poll is already forgotten, so any ids are accepted and
+        nothing changes. Hosts call it after each successful upstream write all the same, so
+        that they keep working unchanged once the engine keeps state on disk and hands out
+        again, after a restart, the deliveries never acknowledged.
         """
     def close(self) -> None:
         """Releases the engine; buffered and pending data are discarded (``flush`` and

@@ -165,7 +165,7 @@ def test_deliveries(processor: ts.Processor) -> None:
     decoded = ts.decode_points(d.body)
     assert [p["tags"]["trace_id"] for p in decoded] == ["kept"] * 3
     assert decoded == spans("kept", 3, error=True)
-    assert "Delivery(token='tkn_a'" in repr(d)
+    assert d.id == 1 and "Delivery(id=1, token='tkn_a'" in repr(d)
 
     stats = processor.stats()
     tkn = stats["tokens"]["tkn_a"]
@@ -178,6 +178,10 @@ def test_deliveries(processor: ts.Processor) -> None:
     assert metrics and all(m.data_type == "metric" for m in metrics)
     assert all(m.path == "/v1/write/metric" and m.token == "tkn_a" for m in metrics)
     assert sum(len(ts.decode_points(m.body)) for m in metrics) == sum(m.points for m in metrics)
+    # One numbering across both polls; acknowledging is accepted (the engine is memory-only).
+    assert [m.id for m in metrics] == list(range(2, 2 + len(metrics)))
+    processor.ack([d.id] + [m.id for m in metrics])
+    processor.ack([])
 
 
 def test_flush_decides_now_and_pending_stays(processor: ts.Processor) -> None:

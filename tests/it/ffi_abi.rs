@@ -245,6 +245,75 @@ fn a_host_session_end_to_end() {
     );
 }
 
+/// The ids of one poll's deliveries (their other fields are checked by [`poll`]).
+fn poll_ids(p: &Proc, metrics: bool) -> Vec<u64> {
+    let mut d = ts_deliveries {
+        items: ptr::null(),
+        len: 0,
+        _owner: ptr::null_mut(),
+    };
+    let st = unsafe {
+        if metrics {
+            ts_poll_metrics(p.get(), Some(&mut d), None)
+        } else {
+            ts_poll_kept(p.get(), Some(&mut d), None)
+        }
+    };
+    assert_eq!(st, TS_OK);
+    let ids = if d.len == 0 {
+        Vec::new()
+    } else {
+        unsafe { std::slice::from_raw_parts(d.items, d.len) }
+            .iter()
+            .map(|i| i.id)
+            .collect()
+    };
+    unsafe { ts_deliveries_free(Some(&mut d)) };
+    ids
+}
+
+#[test]
+fn deliveries_are_numbered_and_acknowledged() {
+    let p = Proc::manual();
+    assert_eq!(
+        set_config(&p, "tkn", TRACE_CONFIG),
+        (TS_OK, ptr::null_mut())
+    );
+    for id in ["t-1", "t-2"] {
+        let body = trace("", id, &[span(id, "error", vec![])]);
+        assert_eq!(ingest(&p, b"tkn", &body), (TS_OK, ptr::null_mut()));
+    }
+    assert_eq!(unsafe { ts_flush(p.get(), None) }, TS_OK);
+    // Kept data, then metrics: one sequence across both polls, from 1.
+    let kept = poll_ids(&p, false);
+    let metrics = poll_ids(&p, true);
+    assert!(!kept.is_empty() && !metrics.is_empty());
+    let all: Vec<u64> = kept.iter().chain(&metrics).copied().collect();
+    assert_eq!(all, (1..=all.len() as u64).collect::<Vec<_>>());
+
+    // Acknowledging: any ids (the engine is memory-only), nothing, or NULL with length 0.
+    let mut err = ptr::null_mut();
+    assert_eq!(
+        unsafe { ts_ack(p.get(), all.as_ptr(), all.len(), Some(&mut err)) },
+        TS_OK
+    );
+    assert!(err.is_null());
+    assert_eq!(
+        unsafe { ts_ack(p.get(), [7u64, 7, 0].as_ptr(), 3, None) },
+        TS_OK
+    );
+    assert_eq!(unsafe { ts_ack(p.get(), ptr::null(), 0, None) }, TS_OK);
+    let st = unsafe { ts_ack(p.get(), ptr::null(), 2, Some(&mut err)) };
+    assert_eq!(st, TS_INVALID_ARGUMENT);
+    assert_eq!(
+        take(err),
+        (TS_INVALID_ARGUMENT, "ids: NULL with length 2".to_string())
+    );
+    let st = unsafe { ts_ack(None, ptr::null(), 0, Some(&mut err)) };
+    assert_eq!(st, TS_INVALID_ARGUMENT);
+    take(err);
+}
+
 #[test]
 fn runtime_counters_through_record_send() {
     let p = Proc::new(r#"{"default_token": "tkn_ops"}"#);

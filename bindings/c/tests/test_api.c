@@ -155,6 +155,8 @@ static void test_session(void) {
   CHECK(strcmp(item->path, "/v1/write/tracing") == 0);
   CHECK(strcmp(item->content_type, "application/protobuf; proto=com.guance.Point") == 0);
   CHECK(item->points == 1);
+  CHECK(item->id == 1); /* the first delivery handed out */
+  CHECK_ERR(ts_ack(p, &item->id, 1, &err), &err, TS_OK, NULL);
   CHECK(find(item->body, item->body_len, "t-err") != NULL);
   CHECK(find(item->body, item->body_len, "t-ok") == NULL);
   ts_deliveries_free(&d);
@@ -181,7 +183,11 @@ static void test_session(void) {
     metric_points += d.items[i].points;
   }
   CHECK(metric_points > 0);
+  CHECK(d.len > 0 && d.items[0].id == 2); /* one numbering across both polls */
   ts_deliveries_free(&d);
+  /* Any ids are accepted (the engine is memory-only); (NULL, 0) is nothing, (NULL, n) refused. */
+  CHECK_ERR(ts_ack(p, NULL, 0, &err), &err, TS_OK, NULL);
+  CHECK_ERR(ts_ack(p, NULL, 2, &err), &err, TS_INVALID_ARGUMENT, "ids: NULL with length 2");
 
   pb_free(&bad);
   pb_free(&good);

@@ -13,18 +13,33 @@ pub(crate) fn invalid(msg: impl Into<String>) -> Error {
 /// The bytes `(ptr, len)` of argument `what`.
 ///
 /// # Safety
-/// A non-NULL `ptr` must be valid for reads of `len` bytes that nothing writes for `'a`.
+/// As for [`slice`].
 pub(crate) unsafe fn bytes<'a>(what: &str, ptr: *const u8, len: usize) -> Result<&'a [u8], Error> {
+    // SAFETY: forwarded to the caller.
+    unsafe { slice(what, ptr, len) }
+}
+
+/// The array `(ptr, len)` of `len` items of argument `what`.
+///
+/// # Safety
+/// A non-NULL `ptr` must be aligned and valid for reads of `len` items that nothing writes
+/// for `'a`.
+pub(crate) unsafe fn slice<'a, T>(what: &str, ptr: *const T, len: usize) -> Result<&'a [T], Error> {
     if ptr.is_null() {
         return match len {
             0 => Ok(&[]),
             n => Err(invalid(format!("{what}: NULL with length {n}"))),
         };
     }
-    if len > isize::MAX as usize {
-        return Err(invalid(format!("{what}: length {len} is over SSIZE_MAX")));
+    if len
+        .checked_mul(size_of::<T>())
+        .is_none_or(|n| n > isize::MAX as usize)
+    {
+        return Err(invalid(format!(
+            "{what}: length {len} is over SSIZE_MAX bytes"
+        )));
     }
-    // SAFETY: non-NULL, length checked, validity promised by the caller.
+    // SAFETY: non-NULL, length checked, alignment and validity promised by the caller.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 

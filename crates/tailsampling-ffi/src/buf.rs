@@ -68,6 +68,10 @@ pub unsafe extern "C" fn ts_buf_free(b: Option<&mut ts_buf>) {
 /// Every pointer is valid until the `ts_deliveries` holding this item is freed.
 #[repr(C)]
 pub struct ts_delivery {
+    /// The delivery's number, unique within its processor (1, 2, … in the order the polls
+    /// hand deliveries out): pass it to `ts_ack` once the body is written upstream. (New in
+    /// ABI version 2, which put it first.)
+    pub id: u64,
     /// The token (tenant) to write with: `token[0..token_len]`, UTF-8, also followed by a
     /// NUL byte (so it can be used as a C string when it has no interior NUL).
     pub token: *const c_char,
@@ -141,6 +145,7 @@ impl ts_deliveries {
                 d.token.push('\0');
                 let (data_type, path) = kind(d.data_type);
                 ts_delivery {
+                    id: d.id,
                     token: d.token.as_ptr().cast(),
                     token_len,
                     data_type: data_type.as_ptr(),

@@ -46,7 +46,7 @@ pub use peek::{ts_packet_info, ts_peek_packet};
 #[cfg(feature = "test-panic")]
 pub use processor::ts__test_panic;
 pub use processor::{
-    ts_apply_config, ts_flush, ts_ingest, ts_poll_kept, ts_poll_metrics, ts_processor,
+    ts_ack, ts_apply_config, ts_flush, ts_ingest, ts_poll_kept, ts_poll_metrics, ts_processor,
     ts_processor_free, ts_processor_new, ts_record_send, ts_set_config, ts_set_time, ts_stats_json,
 };
 // Every public item of `status`: the statuses (whose list is the core's status table), the

@@ -5,7 +5,7 @@
 use std::ffi::c_char;
 use std::ptr::NonNull;
 
-use super::args::{bytes, invalid, nonempty_text, required, text};
+use super::args::{bytes, invalid, nonempty_text, required, slice, text};
 use super::buf::{ts_buf, ts_deliveries};
 use super::error::ts_error;
 use super::status::{ts_status, TS_SEND_DROP, TS_SEND_FAILURE, TS_SEND_SUCCESS};
@@ -300,6 +300,34 @@ pub unsafe extern "C" fn ts_stats_json(
     boundary!(ts_stats_json, err, processor p, |p| {
         let slot = required("out", out)?;
         *slot = ts_buf::from_text(p.stats().to_json().to_string());
+        Ok(Status::Ok)
+    })
+}
+
+/// Acknowledges the deliveries `ids[0..n]` (their `ts_delivery.id`) as written upstream.
+///
+/// The engine is memory-only: a delivery handed out by a poll is already forgotten, so any
+/// ids are accepted and nothing changes. Hosts call it after each successful upstream write
+/// all the same, so that they keep working unchanged once the engine keeps state on disk and
+/// hands out again, after a restart, the deliveries never acknowledged.
+///
+/// `(NULL, 0)` acknowledges nothing. Returns `TS_OK`, `TS_INVALID_ARGUMENT` (NULL `p`,
+/// `(NULL, n > 0)`), `TS_POISONED`, `TS_PANIC`. Thread-safe.
+///
+/// # Safety
+/// `p` is NULL or a live processor; `ids` is NULL or valid for reads of `n` values; `err` is
+/// NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ts_ack(
+    p: Option<&ts_processor>,
+    ids: *const u64,
+    n: usize,
+    err: Option<&mut *mut ts_error>,
+) -> ts_status {
+    boundary!(ts_ack, err, processor p, |p| {
+        // SAFETY: the caller's promise.
+        let ids = unsafe { slice("ids", ids, n) }?;
+        p.ack(ids)?;
         Ok(Status::Ok)
     })
 }

@@ -46,8 +46,9 @@ pub const TS_SEND_FAILURE: u32 = 1;
 pub const TS_SEND_DROP: u32 = 2;
 
 /// The ABI version: bumped on any incompatible change of this header. Compare with
-/// `ts_abi_version()` at startup to detect a header/library mismatch.
-pub const TS_ABI_VERSION: u32 = 1;
+/// `ts_abi_version()` at startup to detect a header/library mismatch. Version 2 added
+/// `ts_delivery.id` (its first field, so the struct's layout changed) and `ts_ack`.
+pub const TS_ABI_VERSION: u32 = 2;
 /// The library version's major part (`ts_version()` is `"MAJOR.MINOR.PATCH"`).
 pub const TS_VERSION_MAJOR: u32 = 0;
 /// The library version's minor part.

@@ -153,6 +153,12 @@ func (s *standalone) worker() {
 		s.mu.Lock()
 		s.deliveries[[2]string{d.DataType, resultName(result)}]++
 		s.mu.Unlock()
+		if result == ts.SendSuccess {
+			// Written upstream: the engine need never hand it out again.
+			if err := s.proc.Ack(d.ID); err != nil {
+				s.log.Error("ack", "err", err)
+			}
+		}
 		// The runtime counters describe the tail-sampling data, not the metrics themselves.
 		if d.DataType != "metric" {
 			if err := s.proc.RecordSend(d.Token, d.DataType, result, 1); err != nil {

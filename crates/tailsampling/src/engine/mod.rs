@@ -140,6 +140,8 @@ pub struct Processor {
     seq: AtomicU64,
     /// Set by `flush`: the next `poll_metrics` emits every window.
     drain_metrics: AtomicBool,
+    /// The last delivery number handed out ([`Delivery::id`]).
+    delivery_ids: AtomicU64,
 }
 
 const _: () = {
@@ -229,6 +231,7 @@ impl Processor {
             budget: Budget::new(opts.memory_limit_bytes, opts.token_memory_share),
             seq: AtomicU64::new(0),
             drain_metrics: AtomicBool::new(false),
+            delivery_ids: AtomicU64::new(0),
             opts,
         }
     }
@@ -727,7 +730,27 @@ impl Processor {
         for (token, inflation) in charged {
             self.budget.release(&self.tenant(&token).account, inflation);
         }
+        self.number(deliveries)
+    }
+
+    /// Gives each delivery handed out its [`Delivery::id`].
+    fn number(&self, mut deliveries: Vec<Delivery>) -> Vec<Delivery> {
+        let n = deliveries.len() as u64;
+        let first = self.delivery_ids.fetch_add(n, Ordering::Relaxed) + 1;
+        for (d, id) in deliveries.iter_mut().zip(first..) {
+            d.id = id;
+        }
         deliveries
+    }
+
+    /// Acknowledges the deliveries `ids` ([`Delivery::id`]) as written upstream. The engine
+    /// is memory-only: a delivery handed out is already forgotten, so any ids are accepted and
+    /// nothing changes. Hosts acknowledge after each successful write all the same, so that
+    /// the engine can hand out again, after a restart, what was never acknowledged once it
+    /// keeps its state on disk.
+    pub fn ack(&self, ids: &[u64]) -> Result<(), Error> {
+        let _ = ids;
+        Ok(())
     }
 
     /// Advances to now (like [`poll_kept`](Self::poll_kept)) and returns the built-in metrics
@@ -761,7 +784,7 @@ impl Processor {
                 out.push(Delivery::metric(token, body, points));
             }
         }
-        out
+        self.number(out)
     }
 
     /// Moves a manual clock to `unix_nanos` (an earlier time is ignored: time never goes

@@ -12,6 +12,12 @@ pub const CONTENT_TYPE: &str = "application/protobuf; proto=com.guance.Point";
 /// A body to write upstream, with where and how to write it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
+    /// Its number, unique within the processor that handed it out: 1, 2, … in the order
+    /// [`Processor::poll_kept`](crate::Processor::poll_kept) and
+    /// [`poll_metrics`](crate::Processor::poll_metrics) hand deliveries out (0 until then). The
+    /// host acknowledges a delivery written upstream with
+    /// [`Processor::ack`](crate::Processor::ack).
+    pub id: u64,
     /// The token (tenant) to write with: `…/v1/write/<data_type>?token=<token>`.
     pub token: String,
     /// `"tracing"`, `"logging"`, `"rum"` or `"metric"`.
@@ -36,6 +42,7 @@ impl Delivery {
             DataType::Rum => "/v1/write/rum",
         };
         Self {
+            id: 0,
             token: token.to_string(),
             data_type: dt.as_str(),
             path,
@@ -48,6 +55,7 @@ impl Delivery {
     /// A delivery of metric points for `token`, to `/v1/write/metric`.
     pub fn metric(token: &str, body: Vec<u8>, points: u64) -> Self {
         Self {
+            id: 0,
             token: token.to_string(),
             data_type: "metric",
             path: "/v1/write/metric",
