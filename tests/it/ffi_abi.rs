@@ -90,7 +90,8 @@ fn ingest(p: &Proc, token: &[u8], body: &[u8]) -> (u32, *mut ts_error) {
 /// Owned copies of a poll's deliveries: (token, data_type, path, content_type, body, points).
 type Owned = (String, String, String, String, Vec<u8>, u64);
 
-fn poll(p: &Proc, metrics: bool) -> Vec<Owned> {
+/// One poll of kept data (or metrics), as the library returns it (free it).
+fn poll_raw(p: &Proc, metrics: bool) -> ts_deliveries {
     let mut d = ts_deliveries {
         items: ptr::null(),
         len: 0,
@@ -104,6 +105,11 @@ fn poll(p: &Proc, metrics: bool) -> Vec<Owned> {
         }
     };
     assert_eq!(st, TS_OK);
+    d
+}
+
+fn poll(p: &Proc, metrics: bool) -> Vec<Owned> {
+    let mut d = poll_raw(p, metrics);
     let items = if d.len == 0 {
         assert!(d.items.is_null());
         &[][..]
@@ -247,19 +253,7 @@ fn a_host_session_end_to_end() {
 
 /// The ids of one poll's deliveries (their other fields are checked by [`poll`]).
 fn poll_ids(p: &Proc, metrics: bool) -> Vec<u64> {
-    let mut d = ts_deliveries {
-        items: ptr::null(),
-        len: 0,
-        _owner: ptr::null_mut(),
-    };
-    let st = unsafe {
-        if metrics {
-            ts_poll_metrics(p.get(), Some(&mut d), None)
-        } else {
-            ts_poll_kept(p.get(), Some(&mut d), None)
-        }
-    };
-    assert_eq!(st, TS_OK);
+    let mut d = poll_raw(p, metrics);
     let ids = if d.len == 0 {
         Vec::new()
     } else {
