@@ -1,14 +1,16 @@
 //! A host session through the C ABI: a processor with a manual clock and small limits driven by
-//! an arbitrary sequence of `ts_ingest` (packets made by `wire::pack` from fuzzer choices, some
-//! damaged, and raw bytes), `ts_set_config` (valid configs and garbage), `ts_set_time`,
-//! `ts_poll_kept`, `ts_poll_metrics`, `ts_flush` and `ts_record_send`. After every call:
+//! an arbitrary sequence of `ts_ingest` (packets made by `tailsampling_cli::pack` from fuzzer
+//! choices, some damaged, and raw bytes), `ts_set_config` (valid configs and garbage),
+//! `ts_set_time`, `ts_poll_kept`, `ts_poll_metrics` (each followed by `ts_ack` of what it
+//! handed out), `ts_flush` and `ts_record_send`. After every call:
 //! no panic crossed the boundary (libFuzzer aborts on any panic, even a caught one), errors
 //! come exactly with failures, `accepted` grew by one exactly for `TS_OK`/`TS_PENDING`, and
 //! `ts_stats_json` shows, per token and in total, `accepted == pending + buffered + kept +
 //! dropped`, drop reasons adding up, and held memory matching what is buffered and pending
 //! (plus, until the next `ts_poll_kept`, what decompression added to kept data).
 //! Every delivery walks cleanly with `wire::Points` to its point count, carries the static
-//! strings of its data type, and holds only points of its own token (tenant isolation).
+//! strings of its data type, holds only points of its own token (tenant isolation), and has
+//! the next delivery id.
 //!
 //! Input: one options byte, then operations (see `Session::step`).
 #![no_main]
@@ -111,6 +113,8 @@ struct Session {
     now: i64,
     /// `total.accepted` after the previous call.
     accepted: u64,
+    /// The id of the last delivery handed out (ids run 1, 2, … across both polls).
+    delivery_id: u64,
 }
 
 impl Session {
@@ -238,7 +242,16 @@ impl Session {
         };
         for d in items {
             check_delivery(d, metrics);
+            assert_eq!(d.id, self.delivery_id + 1, "delivery ids run on");
+            self.delivery_id = d.id;
         }
+        // Acknowledge what was handed out, as a host does once it wrote them upstream.
+        let ids: Vec<u64> = items.iter().map(|d| d.id).collect();
+        let mut err = ptr::null_mut();
+        // SAFETY: a live processor and `ids[0..len]`.
+        let status = unsafe { ts_ack(self.get(), ids.as_ptr(), ids.len(), Some(&mut err)) };
+        check_error(status, err);
+        assert_eq!(status, TS_OK);
         // SAFETY: filled by the library; freeing twice is a no-op.
         unsafe {
             ts_deliveries_free(Some(&mut out));
@@ -483,6 +496,7 @@ fuzz_target!(|data: &[u8]| {
         p: NonNull::new(p).expect("a processor"),
         now: 0,
         accepted: 0,
+        delivery_id: 0,
     };
     session.set_time(T0);
     for _ in 0..64 {
