@@ -190,26 +190,29 @@ pub(crate) struct Late {
     /// The built-in metrics enabled for its data type when it arrived.
     pub(crate) metrics: BuiltinMetrics,
     pub(crate) header: Header,
-    pub(crate) segment: Segment,
+    /// Its payload; `None` when it follows a drop (nothing of it is delivered).
+    pub(crate) segment: Option<Segment>,
     /// Bytes reserved for it against the budget, released when it follows the decision.
     pub(crate) held: usize,
 }
 
 impl Late {
-    /// Packet `p` of `tenant`, holding `held` bytes of the budget.
+    /// Packet `p` of `tenant`, holding `held` bytes of the budget. Its payload is copied only
+    /// `with_payload` (a packet known to follow a drop needs none).
     pub(crate) fn new(
         tenant: &Arc<Tenant>,
         data_type: DataType,
         metrics: BuiltinMetrics,
         p: &PacketRef<'_>,
         held: usize,
+        with_payload: bool,
     ) -> Self {
         Late {
             tenant: tenant.clone(),
             data_type,
             metrics,
             header: Header::from_packet(p),
-            segment: Segment::from_packet(p),
+            segment: with_payload.then(|| Segment::from_packet(p)),
             held,
         }
     }

@@ -491,12 +491,13 @@ impl Processor {
             Arrival::Open => {}
             Arrival::Decided(kept) => {
                 drop(shard);
-                let late = Late::new(tenant, dt, admission.metrics, p, cost + GROUP_OVERHEAD);
+                let held = cost + GROUP_OVERHEAD;
+                let late = Late::new(tenant, dt, admission.metrics, p, held, kept);
                 self.follow(late, kept);
                 return Ok(());
             }
             Arrival::Deciding => {
-                shard.wait(key, Late::new(tenant, dt, admission.metrics, p, cost));
+                shard.wait(key, Late::new(tenant, dt, admission.metrics, p, cost, true));
                 drop(shard);
                 self.budget.release(&tenant.account, GROUP_OVERHEAD);
                 return Ok(());
@@ -549,22 +550,26 @@ impl Processor {
             held,
         } = late;
         self.budget.release(&tenant.account, held);
-        let compressed = segment.bytes.len();
-        let (kept, reason) = if !kept {
-            tenant.ledger.late_dropped();
-            (false, Reason::Late)
-        } else if let Some((payload, points)) = validated(segment, self.opts.max_decompressed_bytes)
-        {
-            tenant.ledger.late_kept();
-            self.queue_kept(
-                &tenant,
-                data_type,
-                Kept::new(vec![payload], points, compressed),
-            );
-            (true, Reason::Late)
-        } else {
-            tenant.ledger.dropped(Reason::DecodeError);
-            (false, Reason::DecodeError)
+        let (kept, reason) = match segment.filter(|_| kept) {
+            None => {
+                tenant.ledger.late_dropped();
+                (false, Reason::Late)
+            }
+            Some(segment) => {
+                let compressed = segment.bytes.len();
+                match validated(segment, self.opts.max_decompressed_bytes) {
+                    Some((payload, points)) => {
+                        tenant.ledger.late_kept();
+                        let kept = Kept::new(vec![payload], points, compressed);
+                        self.queue_kept(&tenant, data_type, kept);
+                        (true, Reason::Late)
+                    }
+                    None => {
+                        tenant.ledger.dropped(Reason::DecodeError);
+                        (false, Reason::DecodeError)
+                    }
+                }
+            }
         };
         let verdict = Verdict {
             data_type,
