@@ -172,6 +172,16 @@ impl<'a> Cursor<'a> {
         self.end - self.rest.len()
     }
 
+    /// A cursor over `bytes`, a length-delimited value this cursor has just read (so it ends
+    /// where this cursor now is).
+    #[inline(always)]
+    fn inner(&self, bytes: &'a [u8]) -> Cursor<'a> {
+        Cursor {
+            rest: bytes,
+            end: self.offset(),
+        }
+    }
+
     /// Moves to the end of the message.
     fn stop(&mut self) {
         self.rest = &[];
@@ -437,10 +447,7 @@ impl<'a> Source<'a> for Quick<'a> {
         walk: &mut W,
     ) -> Result<W::Output, Fallback> {
         let bytes = self.bytes()?;
-        let cur = Cursor {
-            rest: bytes,
-            end: self.cur.offset(),
-        };
+        let cur = self.cur.inner(bytes);
         walk.walk(&mut Quick::new(cur, schema))
     }
 }
@@ -537,10 +544,7 @@ impl<'a> Source<'a> for Checked<'a> {
         walk: &mut W,
     ) -> Result<W::Output, WireError> {
         let bytes = self.bytes()?;
-        let cur = Cursor {
-            rest: bytes,
-            end: self.cur.offset(),
-        };
+        let cur = self.cur.inner(bytes);
         walk.walk(&mut Checked::new(cur, schema))
     }
 }
