@@ -11,9 +11,9 @@
 //!   (`group_commit_vs_1_thread`);
 //! - `log append, sync every 100 ms`: the shape of a batched durability mode.
 //!
-//! `cargo bench -p tailsampling-tests --bench wal` (options: `-- --records N --bytes B
-//! --threads T --dir DIR`; the default directory is under the system's temporary directory,
-//! removed afterwards: put it on the disk you want to measure).
+//! `cargo bench -p tailsampling-tests --bench wal` (option: `-- --dir DIR`, the directory on
+//! the disk to measure, default the system's temporary directory; the bench works in a
+//! subdirectory of its own, removed afterwards).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -23,35 +23,22 @@ use std::time::{Duration, Instant};
 use tailsampling::durable::{FsStorage, Log};
 
 const SEGMENT_BYTES: u64 = 64 << 20;
+/// Synced records per measurement (ten times as many for the unsynced ones).
+const RECORDS: usize = 2000;
+/// The size of a record on disk, framing included.
+const BYTES: usize = 512;
+/// Writers sharing syncs in the group-commit measurement.
+const THREADS: usize = 8;
 
-struct Args {
-    records: usize,
-    bytes: usize,
-    threads: usize,
-    dir: PathBuf,
-}
-
-fn args() -> Args {
-    let mut a = Args {
-        records: 2000,
-        bytes: 512,
-        threads: 8,
-        dir: std::env::temp_dir().join(format!("tailsampling-wal-bench-{}", std::process::id())),
+/// The directory to measure in, made (and removed afterwards) under `-- --dir DIR`, else
+/// under the system's temporary directory.
+fn dir() -> PathBuf {
+    let args: Vec<String> = std::env::args().collect();
+    let parent = match args.iter().position(|a| a == "--dir") {
+        Some(i) => PathBuf::from(args.get(i + 1).expect("--dir DIR")),
+        None => std::env::temp_dir(),
     };
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    let mut it = argv.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().unwrap_or_default();
-        match flag.as_str() {
-            "--records" => a.records = value().parse().expect("--records N"),
-            "--bytes" => a.bytes = value().parse().expect("--bytes B"),
-            "--threads" => a.threads = value().parse().expect("--threads T"),
-            "--dir" => a.dir = PathBuf::from(value()),
-            // `cargo bench` passes `--bench`; anything else is not ours either.
-            _ => {}
-        }
-    }
-    a
+    parent.join(format!("tailsampling-wal-bench-{}", std::process::id()))
 }
 
 /// A fresh, empty directory `name` under `root`.
@@ -97,50 +84,45 @@ fn open(dir: &Path) -> Log<FsStorage> {
 }
 
 fn main() {
-    let a = args();
-    std::fs::create_dir_all(&a.dir).expect("create the bench directory");
+    let root = dir();
+    std::fs::create_dir_all(&root).expect("create the bench directory");
     // The payload of a record is `bytes` minus the framing (9 bytes: len, crc, kind), so that
     // the log and the floors write the same bytes.
-    let payload = vec![0x5a; a.bytes.saturating_sub(9)];
+    let payload = vec![0x5a; BYTES.saturating_sub(9)];
     println!(
         "{} records of {} bytes in {} ({} threads for group commit)",
-        a.records,
-        a.bytes,
-        a.dir.display(),
-        a.threads
+        RECORDS,
+        BYTES,
+        root.display(),
+        THREADS
     );
 
-    let write = floor(&fresh(&a.dir, "write"), a.records * 10, a.bytes, false);
-    let write_rate = report("floor: write", a.records * 10, a.bytes, write);
-    let log = open(&fresh(&a.dir, "append"));
+    let write = floor(&fresh(&root, "write"), RECORDS * 10, BYTES, false);
+    let write_rate = report("floor: write", RECORDS * 10, BYTES, write);
+    let log = open(&fresh(&root, "append"));
     let start = Instant::now();
-    for _ in 0..a.records * 10 {
+    for _ in 0..RECORDS * 10 {
         log.append(1, &payload).expect("append");
     }
-    let append_rate = report("log append", a.records * 10, a.bytes, start.elapsed());
+    let append_rate = report("log append", RECORDS * 10, BYTES, start.elapsed());
     drop(log);
 
-    let synced = floor(&fresh(&a.dir, "fdatasync"), a.records, a.bytes, true);
-    let fdatasync_rate = report("floor: write+fdatasync", a.records, a.bytes, synced);
-    let log = open(&fresh(&a.dir, "synced"));
+    let synced = floor(&fresh(&root, "fdatasync"), RECORDS, BYTES, true);
+    let fdatasync_rate = report("floor: write+fdatasync", RECORDS, BYTES, synced);
+    let log = open(&fresh(&root, "synced"));
     let start = Instant::now();
-    for _ in 0..a.records {
+    for _ in 0..RECORDS {
         let lsn = log.append(1, &payload).expect("append");
         log.sync_to(lsn).expect("sync");
     }
-    let synced_rate = report(
-        "log append+sync, 1 thread",
-        a.records,
-        a.bytes,
-        start.elapsed(),
-    );
+    let synced_rate = report("log append+sync, 1 thread", RECORDS, BYTES, start.elapsed());
     drop(log);
 
-    let log = open(&fresh(&a.dir, "group"));
-    let per_thread = a.records.div_ceil(a.threads);
+    let log = open(&fresh(&root, "group"));
+    let per_thread = RECORDS.div_ceil(THREADS);
     let start = Instant::now();
     std::thread::scope(|s| {
-        for _ in 0..a.threads {
+        for _ in 0..THREADS {
             s.spawn(|| {
                 for _ in 0..per_thread {
                     let lsn = log.append(1, &payload).expect("append");
@@ -150,18 +132,18 @@ fn main() {
         }
     });
     let group_rate = report(
-        &format!("log append+sync, {} threads", a.threads),
-        per_thread * a.threads,
-        a.bytes,
+        &format!("log append+sync, {} threads", THREADS),
+        per_thread * THREADS,
+        BYTES,
         start.elapsed(),
     );
     drop(log);
 
-    let log = open(&fresh(&a.dir, "batch"));
+    let log = open(&fresh(&root, "batch"));
     let interval = Duration::from_millis(100);
     let start = Instant::now();
     let mut last = start;
-    for _ in 0..a.records * 10 {
+    for _ in 0..RECORDS * 10 {
         let lsn = log.append(1, &payload).expect("append");
         if last.elapsed() >= interval {
             log.sync_to(lsn).expect("sync");
@@ -171,12 +153,12 @@ fn main() {
     log.sync_to(log.next_lsn() - 1).expect("sync");
     let batch_rate = report(
         "log append, sync every 100 ms",
-        a.records * 10,
-        a.bytes,
+        RECORDS * 10,
+        BYTES,
         start.elapsed(),
     );
     drop(log);
-    let _ = std::fs::remove_dir_all(&a.dir);
+    let _ = std::fs::remove_dir_all(&root);
 
     println!("append_vs_write: {:.2}", append_rate / write_rate);
     println!("synced_vs_fdatasync: {:.2}", synced_rate / fdatasync_rate);
